@@ -1,0 +1,55 @@
+// Package apperr holds the typed errors domain code returns. Only the web
+// package turns them into status codes and localized messages.
+package apperr
+
+import "errors"
+
+// Errors every feature may return.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrForbidden    = errors.New("forbidden")
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrConflict     = errors.New("conflict")
+	ErrRateLimited  = errors.New("rate limited")
+	ErrBadJSON      = errors.New("malformed JSON")
+)
+
+// Validation carries a message id per invalid field (and optionally one for
+// the form as a whole under the key "").
+type Validation struct {
+	Fields map[string]string
+}
+
+func (v *Validation) Error() string { return "validation failed" }
+
+// Add records a message id for field and returns v for chaining.
+func (v *Validation) Add(field, messageID string) *Validation {
+	if v.Fields == nil {
+		v.Fields = map[string]string{}
+	}
+	if _, ok := v.Fields[field]; !ok {
+		v.Fields[field] = messageID
+	}
+	return v
+}
+
+// Err returns v as an error when it holds any field, else nil.
+func (v *Validation) Err() error {
+	if v == nil || len(v.Fields) == 0 {
+		return nil
+	}
+	return v
+}
+
+// Invalid is a one-field validation error.
+func Invalid(field, messageID string) error {
+	return (&Validation{}).Add(field, messageID)
+}
+
+// Conflict is ErrConflict with a message id that says what clashed.
+type Conflict struct{ MessageID string }
+
+func (c *Conflict) Error() string { return "conflict: " + c.MessageID }
+
+// Is makes errors.Is(err, ErrConflict) true for every *Conflict.
+func (c *Conflict) Is(target error) bool { return target == ErrConflict }

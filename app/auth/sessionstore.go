@@ -1,0 +1,148 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/inspraak/inspraak/models"
+)
+
+// Session value keys.
+const (
+	KeyAccount     = "account_id"
+	KeyAuthAt      = "auth_at"
+	KeySeenAt      = "seen_at"
+	KeyParticipant = "participant_id"
+	KeyCSRF        = "csrf"
+	KeyFlash       = "flash"
+)
+
+// SessionStore is a gorilla/sessions Store that keeps session values in the
+// database and only a signed session id in the cookie, so that logout,
+// deactivation and password changes end a session on the server.
+type SessionStore struct {
+	db      *gorm.DB
+	codecs  []securecookie.Codec
+	Options *sessions.Options
+	now     func() time.Time
+}
+
+var _ sessions.Store = (*SessionStore)(nil)
+
+// NewSessionStore signs cookies with keyPairs (hash key, optional block key, ...).
+func NewSessionStore(db *gorm.DB, opts sessions.Options, keyPairs ...[]byte) *SessionStore {
+	codecs := securecookie.CodecsFromPairs(keyPairs...)
+	for _, c := range codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.MaxAge(0) // expiry is the database's job
+			sc.MaxLength(64 * 1024)
+		}
+	}
+	return &SessionStore{db: db, codecs: codecs, Options: &opts, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Get returns the session for r, cached per request by gorilla's registry.
+func (s *SessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(s, name)
+}
+
+// New loads the session named by r's cookie, or starts an empty one when the
+// cookie is missing, forged or expired.
+func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, error) {
+	sess := sessions.NewSession(s, name)
+	opts := *s.Options
+	sess.Options = &opts
+	sess.IsNew = true
+	c, err := r.Cookie(name)
+	if err != nil {
+		return sess, nil
+	}
+	var id string
+	if err := securecookie.DecodeMulti(name, c.Value, &id, s.codecs...); err != nil {
+		return sess, nil
+	}
+	var row models.Session
+	err = s.db.WithContext(r.Context()).Where("id = ? AND expires_at > ?", id, s.now()).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return sess, nil
+	}
+	if err != nil {
+		return sess, err
+	}
+	if err := securecookie.DecodeMulti(name, row.Data, &sess.Values, s.codecs...); err != nil {
+		return sess, nil
+	}
+	sess.ID = id
+	sess.IsNew = false
+	return sess, nil
+}
+
+// Save writes the session row and the cookie; a negative MaxAge deletes both.
+func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	ctx := r.Context()
+	if sess.Options.MaxAge < 0 {
+		if sess.ID != "" {
+			if err := s.db.WithContext(ctx).Where("id = ?", sess.ID).Delete(&models.Session{}).Error; err != nil {
+				return err
+			}
+		}
+		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
+		return nil
+	}
+	if sess.ID == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		sess.ID = base64.RawURLEncoding.EncodeToString(b)
+	}
+	data, err := securecookie.EncodeMulti(sess.Name(), sess.Values, s.codecs...)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	row := models.Session{ID: sess.ID, Data: data, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(sess.Options.MaxAge) * time.Second)}
+	if acc, ok := sess.Values[KeyAccount].(string); ok && acc != "" {
+		row.AccountID = &acc
+	}
+	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"data", "account_id", "updated_at", "expires_at"}),
+	}).Create(&row).Error
+	if err != nil {
+		return err
+	}
+	cookie, err := securecookie.EncodeMulti(sess.Name(), sess.ID, s.codecs...)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), cookie, sess.Options))
+	return nil
+}
+
+// Renew gives the session a fresh id (at login and logout), deleting the old
+// row so a copied cookie stops working.
+func (s *SessionStore) Renew(r *http.Request, sess *sessions.Session) error {
+	if sess.ID != "" {
+		if err := s.db.WithContext(r.Context()).Where("id = ?", sess.ID).Delete(&models.Session{}).Error; err != nil {
+			return err
+		}
+	}
+	sess.ID = ""
+	return nil
+}
+
+// PurgeExpired deletes sessions past their expiry.
+func (s *SessionStore) PurgeExpired(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Where("expires_at <= ?", s.now()).Delete(&models.Session{})
+	return res.RowsAffected, res.Error
+}

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"gorm.io/gorm"
+
+	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/db"
+)
+
+// DemoPassword is the password of every demo account. It is public: the
+// demo is for trying the platform, and the README says to change it.
+const DemoPassword = "inspraak-demo"
+
+// demoAccounts are one person per role, from the municipalities in the
+// documents behind the project.
+var demoAccounts = []auth.AccountInput{
+	{Email: "admin@inspraak.example", Name: "Anne Admin", Role: "admin", Language: "da"},
+	{Email: "staff@inspraak.example", Name: "Søren Kommunikation", Role: "staff", Language: "da"},
+	{Email: "moderator@inspraak.example", Name: "Mette Moderator", Role: "moderator", Language: "da"},
+	{Email: "mayor@inspraak.example", Name: "Borgmester Jens Jensen", Role: "politician", Language: "da"},
+}
+
+func demo(env Env, args []string) error {
+	if err := flags(env, "demo", "Loads demo content (accounts now; each feature adds its own) and prints the demo logins. Running it again changes nothing.", args, func(*flag.FlagSet) {}); err != nil {
+		return err
+	}
+	_, _, gdb, err := open(env)
+	if err != nil {
+		return err
+	}
+	defer db.Close(gdb)
+	if err := loadDemo(env, gdb); err != nil {
+		return err
+	}
+	return nil
+}
+
+// loadDemo adds whatever demo content is missing and prints the logins.
+func loadDemo(env Env, gdb *gorm.DB) error {
+	store := auth.NewStore(gdb)
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "Demo logins (password for all: "+DemoPassword+")")
+	fmt.Fprintln(tw, "ROLE\tEMAIL\tNAME")
+	for _, in := range demoAccounts {
+		in.Password, in.Active = DemoPassword, true
+		_, err := store.CreateAccount(context.Background(), in)
+		if err != nil && !errors.Is(err, apperr.ErrConflict) {
+			return explain(err)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", in.Role, in.Email, in.Name)
+	}
+	return tw.Flush()
+}

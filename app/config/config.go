@@ -1,0 +1,145 @@
+// Package config reads the platform's settings from environment variables,
+// validates them and hands them on explicitly; nothing reads the environment
+// after start.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Languages the platform ships; more come by adding a locale file and a code here.
+var Languages = []string{"da", "nl", "en"}
+
+// Config is every setting of one instance.
+type Config struct {
+	Addr            string
+	BaseURL         string
+	DatabaseURL     string
+	DataDir         string
+	DefaultLanguage string
+	SessionSecret   string
+	// IdleTimeout and AbsoluteTimeout end a signed-in session; the anonymous
+	// participant id lives ParticipantMaxAge so one vote stays one vote.
+	IdleTimeout       time.Duration
+	AbsoluteTimeout   time.Duration
+	ParticipantMaxAge time.Duration
+	TrustedProxies    []string
+	DBMaxOpenConns    int
+	DBMaxIdleConns    int
+	ShutdownTimeout   time.Duration
+	LogLevel          string
+	LogFormat         string
+	TimeZone          string
+	BodyLimit         int
+}
+
+// Getenv is os.Getenv or a map lookup in tests.
+type Getenv func(string) string
+
+// Load reads and validates the configuration.
+func Load(getenv Getenv) (Config, error) {
+	c := Config{
+		Addr:            or(getenv("ADDR"), ":8080"),
+		BaseURL:         strings.TrimRight(or(getenv("BASE_URL"), "http://localhost:8080"), "/"),
+		DatabaseURL:     getenv("DATABASE_URL"),
+		DataDir:         or(getenv("DATA_DIR"), "./data"),
+		DefaultLanguage: or(getenv("DEFAULT_LANGUAGE"), "da"),
+		SessionSecret:   getenv("SESSION_SECRET"),
+		LogLevel:        or(getenv("LOG_LEVEL"), "info"),
+		LogFormat:       or(getenv("LOG_FORMAT"), "text"),
+		TimeZone:        or(getenv("TIMEZONE"), "Europe/Copenhagen"),
+		BodyLimit:       1 << 20,
+	}
+	var errs []error
+	dur := func(name, def string) time.Duration {
+		d, err := time.ParseDuration(or(getenv(name), def))
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: want a positive duration such as 30m, got %q", name, getenv(name)))
+		}
+		return d
+	}
+	num := func(name string, def int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("%s: want a positive whole number, got %q", name, v))
+		}
+		return n
+	}
+	c.IdleTimeout = dur("SESSION_IDLE_TIMEOUT", "30m")
+	c.AbsoluteTimeout = dur("SESSION_ABSOLUTE_TIMEOUT", "12h")
+	c.ParticipantMaxAge = dur("PARTICIPANT_MAX_AGE", "4320h")
+	c.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT", "20s")
+	c.DBMaxOpenConns = num("DB_MAX_OPEN_CONNS", 20)
+	c.DBMaxIdleConns = num("DB_MAX_IDLE_CONNS", 10)
+
+	if !supported(c.DefaultLanguage) {
+		errs = append(errs, fmt.Errorf("DEFAULT_LANGUAGE: want one of %s, got %q", strings.Join(Languages, ", "), c.DefaultLanguage))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("BASE_URL: want an http or https address, got %q", c.BaseURL))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("DATABASE_URL: want a postgres:// address (leave it unset for the embedded SQLite database)"))
+	}
+	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
+		errs = append(errs, errors.New("SESSION_SECRET: want at least 32 characters"))
+	}
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP address nor a CIDR range", p))
+				continue
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("TIMEZONE: unknown time zone %q", c.TimeZone))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_FORMAT: want text or json, got %q", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel))
+	}
+	return c, errors.Join(errs...)
+}
+
+// SecureCookies is true when the platform is served over https.
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// Postgres tells whether the PostgreSQL database is configured.
+func (c Config) Postgres() bool { return c.DatabaseURL != "" }
+
+func supported(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/web/page"
+)
+
+// apiError is the one JSON error shape of API.md.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// classify maps an error to a status, an API code and a message id. It is
+// the only place where typed errors become HTTP answers.
+func classify(err error) (status int, code, messageID string) {
+	var v *apperr.Validation
+	var c *apperr.Conflict
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &v):
+		return fiber.StatusUnprocessableEntity, "validation_failed", "error.validation"
+	case errors.As(err, &c):
+		return fiber.StatusConflict, "conflict", c.MessageID
+	case errors.Is(err, apperr.ErrNotFound):
+		return fiber.StatusNotFound, "not_found", "error.not_found"
+	case errors.Is(err, apperr.ErrUnauthorized), errors.Is(err, auth.ErrBadCredentials):
+		return fiber.StatusUnauthorized, "unauthorized", "error.unauthorized"
+	case errors.Is(err, apperr.ErrForbidden):
+		return fiber.StatusForbidden, "forbidden", "error.forbidden"
+	case errors.Is(err, errCSRF):
+		return fiber.StatusForbidden, "csrf_failed", "error.csrf"
+	case errors.Is(err, apperr.ErrConflict):
+		return fiber.StatusConflict, "conflict", "error.conflict"
+	case errors.Is(err, apperr.ErrRateLimited):
+		return fiber.StatusTooManyRequests, "rate_limited", "error.rate_limited"
+	case errors.Is(err, errBadText):
+		return fiber.StatusBadRequest, "invalid_text", "validation.invalid_text"
+	case errors.Is(err, errNotJSON):
+		return fiber.StatusUnsupportedMediaType, "unsupported_media_type", "error.not_json"
+	case errors.Is(err, apperr.ErrBadJSON):
+		return fiber.StatusBadRequest, "malformed_json", "error.bad_json"
+	case errors.As(err, &fe):
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			return fe.Code, "not_found", "error.not_found"
+		case fiber.StatusRequestEntityTooLarge:
+			return fe.Code, "body_too_large", "error.too_large"
+		case fiber.StatusMethodNotAllowed:
+			return fe.Code, "method_not_allowed", "error.method_not_allowed"
+		case fiber.StatusRequestTimeout:
+			return fe.Code, "timeout", "error.timeout"
+		case fiber.StatusServiceUnavailable:
+			return fe.Code, "unavailable", "error.unavailable"
+		}
+		if fe.Code >= 400 && fe.Code < 500 {
+			return fiber.StatusBadRequest, "bad_request", "error.bad_request"
+		}
+	}
+	return fiber.StatusInternalServerError, "internal", "error.internal"
+}
+
+func statusOf(err error) int {
+	s, _, _ := classify(err)
+	return s
+}
+
+// handleError answers every failed request: JSON under /api/, a localized
+// page elsewhere. Details of unexpected errors go to the log, never to the user.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, code, msgID := classify(err)
+	if status >= 500 {
+		s.log.Error("request failed", "id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	l := page.L(c)
+	if l == nil {
+		// Errors raised before the middleware ran (e.g. a body too large).
+		l = s.bundle.For(s.bundle.Negotiate(c.Query("lang"), c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage)))
+		page.SetL(c, l)
+	}
+	if page.IsAPI(c) || c.Path() == "/readyz" {
+		body := apiError{Error: apiErrorBody{Code: code, Message: l.T(msgID)}}
+		var v *apperr.Validation
+		if errors.As(err, &v) {
+			body.Error.Fields = make(map[string]string, len(v.Fields))
+			for f, id := range v.Fields {
+				body.Error.Fields[f] = l.T(id)
+			}
+		}
+		return c.Status(status).JSON(body)
+	}
+	tmpl := "errors/error"
+	if status == fiber.StatusNotFound {
+		tmpl = "errors/404"
+	}
+	if rerr := s.render.Render(c, status, tmpl, fiber.Map{"Status": status, "Message": l.T(msgID), "Code": code}); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		return c.Status(status).SendString(l.T(msgID))
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+// Package page is what handlers of every feature share: the request's
+// session, account, translator and CSRF token, and the render helper.
+package page
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/sessions"
+
+	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/i18n"
+	"github.com/inspraak/inspraak/models"
+)
+
+// Locals keys set by the web middleware.
+const (
+	localSession = "inspraak.session"
+	localAccount = "inspraak.account"
+	localL       = "inspraak.l"
+	localAPI     = "inspraak.api"
+)
+
+// Session wraps a gorilla session and remembers whether it must be saved.
+// It is written only when changed, so browsing without a form costs no write.
+type Session struct {
+	gs    *sessions.Session
+	dirty bool
+	renew bool
+}
+
+// NewSession wraps gs.
+func NewSession(gs *sessions.Session) *Session { return &Session{gs: gs} }
+
+// Gorilla returns the wrapped session.
+func (s *Session) Gorilla() *sessions.Session { return s.gs }
+
+// Dirty tells whether the session must be saved; Renewing whether it needs a new id first.
+func (s *Session) Dirty() bool    { return s.dirty }
+func (s *Session) Renewing() bool { return s.renew }
+
+// String returns a string value or "".
+func (s *Session) String(key string) string {
+	v, _ := s.gs.Values[key].(string)
+	return v
+}
+
+// Int64 returns an int64 value or 0.
+func (s *Session) Int64(key string) int64 {
+	v, _ := s.gs.Values[key].(int64)
+	return v
+}
+
+// Set stores a value.
+func (s *Session) Set(key string, v any) {
+	s.gs.Values[key] = v
+	s.dirty = true
+}
+
+// Delete removes values.
+func (s *Session) Delete(keys ...string) {
+	for _, k := range keys {
+		if _, ok := s.gs.Values[k]; ok {
+			delete(s.gs.Values, k)
+			s.dirty = true
+		}
+	}
+}
+
+// Renew asks for a new session id and CSRF token at the next save (login, logout).
+func (s *Session) Renew() {
+	s.renew, s.dirty = true, true
+	s.Set(auth.KeyCSRF, randomToken())
+}
+
+// Flash stores a message id shown once on the next page.
+func (s *Session) Flash(messageID string) { s.Set(auth.KeyFlash, messageID) }
+
+// TakeFlash returns and clears the flash message id.
+func (s *Session) TakeFlash() string {
+	f := s.String(auth.KeyFlash)
+	if f != "" {
+		s.Delete(auth.KeyFlash)
+	}
+	return f
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Sess returns the request's session (nil on routes without one).
+func Sess(c *fiber.Ctx) *Session {
+	s, _ := c.Locals(localSession).(*Session)
+	return s
+}
+
+// SetSess is used by the session middleware.
+func SetSess(c *fiber.Ctx, s *Session) { c.Locals(localSession, s) }
+
+// CSRF returns the session's CSRF token, creating it on first use.
+func CSRF(c *fiber.Ctx) string {
+	s := Sess(c)
+	if s == nil {
+		return ""
+	}
+	t := s.String(auth.KeyCSRF)
+	if t == "" {
+		t = randomToken()
+		s.Set(auth.KeyCSRF, t)
+	}
+	Participant(c)
+	return t
+}
+
+// Participant returns the visitor's anonymous participant id, creating it on
+// first use; features count one vote, support or response per participant.
+func Participant(c *fiber.Ctx) string {
+	s := Sess(c)
+	if s == nil {
+		return ""
+	}
+	p := s.String(auth.KeyParticipant)
+	if p == "" {
+		p = models.NewID()
+		s.Set(auth.KeyParticipant, p)
+	}
+	return p
+}
+
+// Account returns the signed-in account (session or bearer token) or nil.
+func Account(c *fiber.Ctx) *models.Account {
+	a, _ := c.Locals(localAccount).(*models.Account)
+	return a
+}
+
+// SetAccount is used by the authentication middleware.
+func SetAccount(c *fiber.Ctx, a *models.Account) { c.Locals(localAccount, a) }
+
+// L returns the request's translator.
+func L(c *fiber.Ctx) *i18n.L {
+	l, _ := c.Locals(localL).(*i18n.L)
+	return l
+}
+
+// SetL is used by the language middleware.
+func SetL(c *fiber.Ctx, l *i18n.L) { c.Locals(localL, l) }
+
+// IsAPI tells whether the request is to the JSON API.
+func IsAPI(c *fiber.Ctx) bool {
+	p := c.Path()
+	return len(p) >= 5 && p[:5] == "/api/"
+}
+
+// ViaToken tells whether the request authenticated with a bearer token.
+func ViaToken(c *fiber.Ctx) bool { v, _ := c.Locals(localAPI).(bool); return v }
+
+// SetViaToken is used by the bearer middleware.
+func SetViaToken(c *fiber.Ctx) { c.Locals(localAPI, true) }

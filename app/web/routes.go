@@ -1,0 +1,64 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/inspraak/inspraak/app/accounts"
+	"github.com/inspraak/inspraak/models"
+)
+
+// routes lists every route of the platform in one place.
+func (s *Server) routes() {
+	a := s.app
+	a.Use(recover.New(), requestid.New(), s.requestLog, securityHeaders)
+
+	// Static files carry a content hash in their URL, so they may be cached for a year.
+	a.Use("/static", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		return c.Next()
+	}, filesystem.New(filesystem.Config{Root: http.FS(s.assets.Static), MaxAge: int((365 * 24 * time.Hour).Seconds())}))
+	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.readyz)
+	a.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.Redirect(s.render.Asset("img/favicon.svg"), fiber.StatusMovedPermanently) })
+
+	a.Use(s.language, cleanInput, s.bearer, s.session, s.csrf)
+
+	acc := accounts.New(s.auth, s.render, SignIn, SignOut)
+	staff := requireAccount()
+	admin := requireAccount(models.RoleAdmin)
+
+	// Public pages.
+	a.Get("/", s.home)
+	a.Get("/login", acc.LoginForm)
+	a.Post("/login", acc.Login)
+	a.Post("/logout", acc.Logout)
+
+	// Signed-in pages.
+	a.Get("/staff", staff, s.dashboard)
+	a.Get("/account", staff, acc.AccountPage)
+	a.Post("/account/password", staff, acc.ChangePassword)
+	a.Post("/account/tokens", staff, acc.CreateOwnToken)
+	a.Post("/account/tokens/:token/revoke", staff, acc.RevokeOwnToken)
+
+	// Administration.
+	a.Get("/admin/accounts", admin, acc.List)
+	a.Get("/admin/accounts/new", admin, acc.NewForm)
+	a.Post("/admin/accounts", admin, acc.Create)
+	a.Get("/admin/accounts/:id", admin, acc.EditForm)
+	a.Post("/admin/accounts/:id", admin, acc.Update)
+	a.Post("/admin/accounts/:id/tokens", admin, acc.CreateToken)
+	a.Post("/admin/accounts/:id/tokens/:token/revoke", admin, acc.RevokeToken)
+
+	// JSON API.
+	api := a.Group("/api/v1")
+	api.Get("/openapi.json", s.openAPI)
+	api.Get("/me", staff, acc.Me)
+
+	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}

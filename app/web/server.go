@@ -1,0 +1,136 @@
+// Package web builds the Fiber application: middleware, every route (in
+// routes.go), error pages and the JSON error shape.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/sessions"
+	"gorm.io/gorm"
+
+	"github.com/inspraak/inspraak/app/assets"
+	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/config"
+	"github.com/inspraak/inspraak/app/i18n"
+	"github.com/inspraak/inspraak/app/web/page"
+)
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "inspraak_session"
+
+// Deps is what the web layer needs from the outside.
+type Deps struct {
+	Config config.Config
+	DB     *gorm.DB
+	Log    *slog.Logger
+	Assets assets.FS
+	// SessionKey signs session cookies (32 bytes or more).
+	SessionKey []byte
+}
+
+// Server is the platform's HTTP side.
+type Server struct {
+	cfg      config.Config
+	db       *gorm.DB
+	log      *slog.Logger
+	assets   assets.FS
+	bundle   *i18n.Bundle
+	render   *page.Renderer
+	auth     *auth.Store
+	sessions *auth.SessionStore
+	app      *fiber.App
+}
+
+// New wires the Fiber application.
+func New(d Deps) (*Server, error) {
+	zone, err := time.LoadLocation(d.Config.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := i18n.Load(d.Assets.Locales, config.Languages, d.Config.DefaultLanguage, zone)
+	if err != nil {
+		return nil, err
+	}
+	render, err := page.NewRenderer(d.Assets.Templates, d.Assets.Static, bundle)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: d.Config, db: d.DB, log: d.Log, assets: d.Assets, bundle: bundle, render: render,
+		auth: auth.NewStore(d.DB),
+		sessions: auth.NewSessionStore(d.DB, sessions.Options{
+			Path:     "/",
+			MaxAge:   int(d.Config.ParticipantMaxAge.Seconds()),
+			HttpOnly: true,
+			Secure:   d.Config.SecureCookies(),
+			SameSite: http.SameSiteLaxMode,
+		}, d.SessionKey),
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:                 "inspraak",
+		BodyLimit:               d.Config.BodyLimit,
+		ErrorHandler:            s.handleError,
+		DisableStartupMessage:   true,
+		ReadTimeout:             30 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
+		TrustedProxies:          d.Config.TrustedProxies,
+		ProxyHeader:             proxyHeader(d.Config),
+		EnableIPValidation:      true,
+	})
+	s.routes()
+	return s, nil
+}
+
+func proxyHeader(c config.Config) string {
+	if len(c.TrustedProxies) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// App returns the Fiber application (for app.Test in tests).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Bundle returns the translations.
+func (s *Server) Bundle() *i18n.Bundle { return s.bundle }
+
+// Renderer returns the template renderer.
+func (s *Server) Renderer() *page.Renderer { return s.render }
+
+// Listen serves until ctx is cancelled, then lets requests in flight finish
+// within the shutdown timeout.
+func (s *Server) Listen(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listen(s.cfg.Addr) }()
+	go s.purgeSessions(ctx)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	return s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+}
+
+// purgeSessions deletes expired sessions every hour; any instance may do it.
+func (s *Server) purgeSessions(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.sessions.PurgeExpired(ctx); err != nil {
+			s.log.Warn("purge sessions", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
