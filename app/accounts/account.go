@@ -72,4 +72,3 @@ func (h *Handlers) Me(c *fiber.Ctx) error {
 	a := page.Account(c)
 	return c.JSON(meJSON{ID: a.ID, Email: a.Email, Name: a.Name, Role: string(a.Role), Language: a.Language})
 }
-

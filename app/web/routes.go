@@ -25,7 +25,9 @@ func (s *Server) routes() {
 	}, filesystem.New(filesystem.Config{Root: http.FS(s.assets.Static), MaxAge: int((365 * 24 * time.Hour).Seconds())}))
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
-	a.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.Redirect(s.render.Asset("img/favicon.svg"), fiber.StatusMovedPermanently) })
+	a.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		return c.Redirect(s.render.Asset("img/favicon.svg"), fiber.StatusMovedPermanently)
+	})
 
 	a.Use(s.language, cleanInput, s.bearer, s.session, s.csrf)
 
