@@ -44,6 +44,7 @@ Usage:
   inspraak token create --email E [--name N]
                                    print a new API token for the account (shown once)
   inspraak demo                    load demo content and print the demo logins
+  inspraak healthcheck             exit 0 when the server on ADDR answers /healthz
   inspraak help                    show this text
 
 Settings come from environment variables (see README.md): DATABASE_URL selects
@@ -69,6 +70,8 @@ func Main(env Env) int {
 		err = token(env, args)
 	case "demo":
 		err = demo(env, args)
+	case "healthcheck":
+		err = healthcheck(env, args)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return 0

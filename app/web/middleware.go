@@ -181,7 +181,7 @@ func (s *Server) loadAccount(c *fiber.Ctx, sess *page.Session) error {
 	if id == "" {
 		return nil
 	}
-	now := time.Now().Unix()
+	now := s.now().Unix()
 	expired := now-sess.Int64(auth.KeySeenAt) > int64(s.cfg.IdleTimeout.Seconds()) ||
 		now-sess.Int64(auth.KeyAuthAt) > int64(s.cfg.AbsoluteTimeout.Seconds())
 	a, err := s.auth.Account(c.UserContext(), id)
@@ -189,7 +189,7 @@ func (s *Server) loadAccount(c *fiber.Ctx, sess *page.Session) error {
 		return err
 	}
 	if expired || a == nil || !a.Active {
-		SignOut(sess)
+		s.signOut(sess)
 		if expired {
 			sess.Flash("auth.session_expired")
 		}
@@ -203,18 +203,18 @@ func (s *Server) loadAccount(c *fiber.Ctx, sess *page.Session) error {
 	return nil
 }
 
-// SignIn binds the session to a, under a new session id.
-func SignIn(sess *page.Session, a *models.Account) {
+// signIn binds the session to a, under a new session id.
+func (s *Server) signIn(sess *page.Session, a *models.Account) {
 	sess.Renew()
-	now := time.Now().Unix()
+	now := s.now().Unix()
 	sess.Set(auth.KeyAccount, a.ID)
 	sess.Set(auth.KeyAuthAt, now)
 	sess.Set(auth.KeySeenAt, now)
 }
 
-// SignOut unbinds the account and renews the session id; the anonymous
+// signOut unbinds the account and renews the session id; the anonymous
 // participant id stays.
-func SignOut(sess *page.Session) {
+func (s *Server) signOut(sess *page.Session) {
 	sess.Delete(auth.KeyAccount, auth.KeyAuthAt, auth.KeySeenAt)
 	sess.Renew()
 }

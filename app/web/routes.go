@@ -31,7 +31,7 @@ func (s *Server) routes() {
 
 	a.Use(s.language, cleanInput, s.bearer, s.session, s.csrf)
 
-	acc := accounts.New(s.auth, s.render, SignIn, SignOut)
+	acc := accounts.New(s.auth, s.render, s.signIn, s.signOut)
 	staff := requireAccount()
 	admin := requireAccount(models.RoleAdmin)
 
@@ -58,9 +58,12 @@ func (s *Server) routes() {
 	a.Post("/admin/accounts/:id/tokens/:token/revoke", admin, acc.RevokeToken)
 
 	// JSON API.
-	api := a.Group("/api/v1")
+	api := a.Group("/api/v1", s.idempotent)
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/me", staff, acc.Me)
+	api.Get("/tokens", staff, acc.APITokens)
+	api.Post("/tokens", staff, acc.APICreateToken)
+	api.Delete("/tokens/:id", staff, acc.APIRevokeToken)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -30,6 +30,8 @@ type Deps struct {
 	Assets assets.FS
 	// SessionKey signs session cookies (32 bytes or more).
 	SessionKey []byte
+	// Now is the clock for session timeouts; nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the platform's HTTP side.
@@ -43,6 +45,7 @@ type Server struct {
 	auth     *auth.Store
 	sessions *auth.SessionStore
 	app      *fiber.App
+	now      func() time.Time
 }
 
 // New wires the Fiber application.
@@ -61,7 +64,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, db: d.DB, log: d.Log, assets: d.Assets, bundle: bundle, render: render,
-		auth: auth.NewStore(d.DB),
+		auth: auth.NewStore(d.DB), now: d.Now,
 		sessions: auth.NewSessionStore(d.DB, sessions.Options{
 			Path:     "/",
 			MaxAge:   int(d.Config.ParticipantMaxAge.Seconds()),
@@ -69,6 +72,9 @@ func New(d Deps) (*Server, error) {
 			Secure:   d.Config.SecureCookies(),
 			SameSite: http.SameSiteLaxMode,
 		}, d.SessionKey),
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "inspraak",
@@ -107,7 +113,7 @@ func (s *Server) Renderer() *page.Renderer { return s.render }
 func (s *Server) Listen(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(s.cfg.Addr) }()
-	go s.purgeSessions(ctx)
+	go s.purge(ctx)
 	select {
 	case err := <-errc:
 		return err
@@ -117,8 +123,9 @@ func (s *Server) Listen(ctx context.Context) error {
 	return s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
 }
 
-// purgeSessions deletes expired sessions every hour; any instance may do it.
-func (s *Server) purgeSessions(ctx context.Context) {
+// purge deletes expired sessions and old idempotency answers every hour;
+// any instance may do it.
+func (s *Server) purge(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -126,6 +133,9 @@ func (s *Server) purgeSessions(ctx context.Context) {
 			s.log.Warn("purge sessions", "err", err)
 		} else if n > 0 {
 			s.log.Info("purged expired sessions", "count", n)
+		}
+		if err := s.purgeIdempotency(); err != nil {
+			s.log.Warn("purge idempotency keys", "err", err)
 		}
 		select {
 		case <-ctx.Done():
