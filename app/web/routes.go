@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
@@ -20,9 +19,12 @@ func (s *Server) routes() {
 
 	// Static files carry a content hash in their URL, so they may be cached for a year.
 	a.Use("/static", func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-		return c.Next()
-	}, filesystem.New(filesystem.Config{Root: http.FS(s.assets.Static), MaxAge: int((365 * 24 * time.Hour).Seconds())}))
+		err := c.Next()
+		if err == nil && c.Response().StatusCode() == fiber.StatusOK {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		}
+		return err
+	}, filesystem.New(filesystem.Config{Root: http.FS(s.assets.Static)}))
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/favicon.ico", func(c *fiber.Ctx) error {

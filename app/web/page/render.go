@@ -112,6 +112,9 @@ func (r *Renderer) Render(c *fiber.Ctx, status int, name string, data fiber.Map)
 	if data == nil {
 		data = fiber.Map{}
 	}
+	if _, ok := data["Errors"]; !ok {
+		data["Errors"] = map[string]string(nil) // templates index it on every form
+	}
 	data["L"] = l
 	data["Lang"] = l.Lang
 	data["Account"] = Account(c)
