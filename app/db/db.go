@@ -96,7 +96,7 @@ func Migrate(ctx context.Context, gdb *gorm.DB, migrations fs.FS) ([]string, err
 	var opts []goose.ProviderOption
 	if dialect == Postgres {
 		gd = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(5, 120))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -103,3 +104,5 @@ func TestSchemaURL(t testing.TB) (string, string) {
 	u.RawQuery = q.Encode()
 	return u.String(), schema
 }
+
+func fsGlob(a assets.FS, pattern string) ([]string, error) { return fs.Glob(a.Migrations, pattern) }
