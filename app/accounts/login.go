@@ -21,7 +21,7 @@ func (h *Handlers) LoginForm(c *fiber.Ctx) error {
 // Login checks the credentials and starts a signed-in session under a new id.
 func (h *Handlers) Login(c *fiber.Ctx) error {
 	email, next := c.FormValue("email"), safeNext(c.FormValue("next"))
-	a, err := h.store.Authenticate(c.UserContext(), email, c.FormValue("password"), c.IP())
+	a, err := h.store.Authenticate(c.UserContext(), email, c.FormValue("password"), page.ClientIP(c))
 	if err != nil {
 		status, msg := fiber.StatusUnauthorized, "auth.bad_credentials"
 		switch {

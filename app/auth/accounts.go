@@ -46,7 +46,7 @@ func (in *AccountInput) validate(create bool) error {
 	in.Name = strings.TrimSpace(in.Name)
 	if id := textcheck.Line(in.Email, 254, true); id != "" {
 		v.Add("email", id)
-	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+	} else if !ValidEmail(in.Email) {
 		v.Add("email", "validation.email_invalid")
 	}
 	if id := textcheck.Line(in.Name, 100, true); id != "" {
@@ -172,4 +172,14 @@ func (s *Store) ChangePassword(ctx context.Context, id, current, next, keepSessi
 		}
 		return tx.Where("account_id = ? AND id <> ?", id, keepSession).Delete(&models.Session{}).Error
 	})
+}
+
+// ValidEmail accepts a plain address (no display name) whose domain has a dot.
+func ValidEmail(e string) bool {
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e {
+		return false
+	}
+	at := strings.LastIndexByte(e, '@')
+	return at > 0 && strings.Contains(e[at+1:], ".") && !strings.HasSuffix(e, ".")
 }

@@ -40,7 +40,7 @@ func serve(env Env, args []string) error {
 	if err := gdb.Model(&models.Account{}).Count(&n).Error; err != nil {
 		return err
 	}
-	if n == 0 && !cfg.Postgres() {
+	if n == 0 && !cfg.Postgres() && cfg.DemoOnEmpty {
 		log.Warn("empty database: loading demo content; change or deactivate the demo accounts before real use")
 		if err := loadDemo(env, gdb); err != nil {
 			return err

@@ -129,6 +129,10 @@ func explain(err error) error {
 
 func token(env Env, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprint(env.Stdout, "Usage: inspraak token create --email E [--name N]\n")
+			return flag.ErrHelp
+		}
 		fmt.Fprint(env.Stderr, "Usage: inspraak token create --email E [--name N]\n")
 		return errUsage
 	}

@@ -36,7 +36,9 @@ type Config struct {
 	LogLevel          string
 	LogFormat         string
 	TimeZone          string
-	BodyLimit         int
+	// DemoOnEmpty loads the demo accounts when an SQLite database has none.
+	DemoOnEmpty bool
+	BodyLimit   int
 }
 
 // Getenv is os.Getenv or a map lookup in tests.
@@ -74,6 +76,13 @@ func Load(getenv Getenv) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: want a positive whole number, got %q", name, v))
 		}
 		return n
+	}
+	switch v := getenv("DEMO_ON_EMPTY"); v {
+	case "", "true", "1", "yes":
+		c.DemoOnEmpty = true
+	case "false", "0", "no":
+	default:
+		errs = append(errs, fmt.Errorf("DEMO_ON_EMPTY: want true or false, got %q", v))
 	}
 	c.IdleTimeout = dur("SESSION_IDLE_TIMEOUT", "30m")
 	c.AbsoluteTimeout = dur("SESSION_ABSOLUTE_TIMEOUT", "12h")

@@ -53,6 +53,7 @@ func open(d gorm.Dialector, name string, maxOpen, maxIdle int, log *slog.Logger)
 			SlowThreshold:             time.Second,
 			LogLevel:                  logger.Warn,
 			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true, // never log values: hashes, emails, answers
 		}),
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true,

@@ -57,7 +57,7 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 	}
 	s.log.Log(c.UserContext(), lvl, "request",
 		"id", requestID(c), "method", c.Method(), "path", c.Path(), "status", status,
-		"ms", time.Since(start).Milliseconds(), "ip", c.IP())
+		"ms", time.Since(start).Milliseconds(), "ip", page.ClientIP(c))
 	return err
 }
 

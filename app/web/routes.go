@@ -15,7 +15,7 @@ import (
 // routes lists every route of the platform in one place.
 func (s *Server) routes() {
 	a := s.app
-	a.Use(recover.New(), requestid.New(), s.requestLog, securityHeaders)
+	a.Use(recover.New(), requestid.New(), s.clientIP, s.requestLog, securityHeaders)
 
 	// Static files carry a content hash in their URL, so they may be cached for a year.
 	a.Use("/static", func(c *fiber.Ctx) error {

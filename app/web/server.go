@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -46,6 +47,7 @@ type Server struct {
 	sessions *auth.SessionStore
 	app      *fiber.App
 	now      func() time.Time
+	proxies  []netip.Prefix
 }
 
 // New wires the Fiber application.
@@ -64,7 +66,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, db: d.DB, log: d.Log, assets: d.Assets, bundle: bundle, render: render,
-		auth: auth.NewStore(d.DB), now: d.Now,
+		auth: auth.NewStore(d.DB), now: d.Now, proxies: parsePrefixes(d.Config.TrustedProxies),
 		sessions: auth.NewSessionStore(d.DB, sessions.Options{
 			Path:     "/",
 			MaxAge:   int(d.Config.ParticipantMaxAge.Seconds()),
@@ -77,26 +79,15 @@ func New(d Deps) (*Server, error) {
 		s.now = time.Now
 	}
 	s.app = fiber.New(fiber.Config{
-		AppName:                 "inspraak",
-		BodyLimit:               d.Config.BodyLimit,
-		ErrorHandler:            s.handleError,
-		DisableStartupMessage:   true,
-		ReadTimeout:             30 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
-		TrustedProxies:          d.Config.TrustedProxies,
-		ProxyHeader:             proxyHeader(d.Config),
-		EnableIPValidation:      true,
+		AppName:               "inspraak",
+		BodyLimit:             d.Config.BodyLimit,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		IdleTimeout:           120 * time.Second,
 	})
 	s.routes()
 	return s, nil
-}
-
-func proxyHeader(c config.Config) string {
-	if len(c.TrustedProxies) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
 }
 
 // App returns the Fiber application (for app.Test in tests).

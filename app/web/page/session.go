@@ -160,3 +160,15 @@ func ViaToken(c *fiber.Ctx) bool { v, _ := c.Locals(localAPI).(bool); return v }
 
 // SetViaToken is used by the bearer middleware.
 func SetViaToken(c *fiber.Ctx) { c.Locals(localAPI, true) }
+
+const localIP = "inspraak.ip"
+
+// ClientIP is the client's address as the web layer determined it
+// (X-Forwarded-For only from trusted proxies).
+func ClientIP(c *fiber.Ctx) string {
+	ip, _ := c.Locals(localIP).(string)
+	return ip
+}
+
+// SetClientIP is used by the client-address middleware.
+func SetClientIP(c *fiber.Ctx, ip string) { c.Locals(localIP, ip) }

@@ -1,0 +1,50 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.DefaultLanguage != "da" || c.Postgres() || c.SecureCookies() ||
+		c.IdleTimeout != 30*time.Minute || c.AbsoluteTimeout != 12*time.Hour || c.BodyLimit != 1<<20 || !c.DemoOnEmpty || len(c.TrustedProxies) != 0 {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestValidation(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"DEFAULT_LANGUAGE": "de", "BASE_URL": "ftp://x", "DATABASE_URL": "mysql://x", "SESSION_SECRET": "short",
+		"SESSION_IDLE_TIMEOUT": "soon", "DB_MAX_OPEN_CONNS": "-1", "TRUSTED_PROXIES": "10.0.0.0/8, nonsense",
+		"LOG_FORMAT": "xml", "TIMEZONE": "Mars/Base", "DEMO_ON_EMPTY": "maybe",
+	}))
+	if err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	for _, name := range []string{"DEFAULT_LANGUAGE", "BASE_URL", "DATABASE_URL", "SESSION_SECRET", "SESSION_IDLE_TIMEOUT",
+		"DB_MAX_OPEN_CONNS", "TRUSTED_PROXIES", "LOG_FORMAT", "TIMEZONE", "DEMO_ON_EMPTY"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("no message about %s in %v", name, err)
+		}
+	}
+}
+
+func TestProductionSettings(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"DATABASE_URL": "postgres://u@db/inspraak", "BASE_URL": "https://inspraak.kk.dk/", "TRUSTED_PROXIES": "10.0.0.0/8,192.0.2.1",
+		"SESSION_SECRET": strings.Repeat("s", 40), "DEMO_ON_EMPTY": "false",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Postgres() || !c.SecureCookies() || c.BaseURL != "https://inspraak.kk.dk" || len(c.TrustedProxies) != 2 || c.DemoOnEmpty {
+		t.Fatalf("%+v", c)
+	}
+}
