@@ -2,11 +2,17 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
+	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/config"
+	"github.com/inspraak/inspraak/app/db"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -333,6 +339,39 @@ func TestAccountPageTokens(t *testing.T) {
 		}
 		if a := api.get("/api/v1/me"); a.status != http.StatusUnauthorized {
 			t.Fatalf("revoked token: %d", a.status)
+		}
+	})
+}
+
+func TestCookiesAndParticipant(t *testing.T) {
+	db.ForEachDialect(t, func(t *testing.T, gdb *gorm.DB) {
+		e := newEnv(t, gdb, func(c *config.Config) { c.BaseURL = "https://inspraak.example" })
+		b := e.browser()
+		a := b.get("/login")
+		raw := strings.Join(a.header.Values("Set-Cookie"), "\n")
+		for _, want := range []string{"HttpOnly", "Secure", "SameSite=Lax"} {
+			if !strings.Contains(raw, want) {
+				t.Errorf("session cookie lacks %s: %s", want, raw)
+			}
+		}
+		participant := func() string {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.AddCookie(&http.Cookie{Name: SessionCookie, Value: b.cookies[SessionCookie]})
+			s, err := e.srv.sessions.New(req, SessionCookie)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := s.Values[auth.KeyParticipant].(string)
+			return p
+		}
+		first := participant()
+		if len(first) != 20 {
+			t.Fatalf("no anonymous participant id in the session: %q", first)
+		}
+		e.account("anne@example.org", "staff")
+		b.login("anne@example.org", testPassword)
+		if participant() != first {
+			t.Fatal("the participant id changed at login")
 		}
 	})
 }
