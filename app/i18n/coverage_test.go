@@ -1,4 +1,4 @@
-package i18n
+package i18n_test
 
 import (
 	"go/ast"
@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/inspraak/inspraak/app/assets"
+	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -113,6 +114,19 @@ func usedIDs(t *testing.T, sections map[string]bool) map[string][]string {
 	for _, r := range models.Roles {
 		used["role."+string(r)] = append(used["role."+string(r)], "models.Roles")
 	}
+	for _, t := range surveys.Types {
+		used["survey.type_"+t] = append(used["survey.type_"+t], "surveys.Types")
+	}
+	for _, st := range []string{models.SurveyDraft, models.SurveyOpen, models.SurveyClosed} {
+		used["survey.status_"+st] = append(used["survey.status_"+st], "survey statuses")
+	}
+	for _, ch := range surveys.Channels {
+		used["channel."+ch] = append(used["channel."+ch], "surveys.Channels")
+	}
+	for _, l := range []string{"da", "nl", "en"} {
+		used["language.code_"+l] = append(used["language.code_"+l], "language names")
+	}
+	used["home.kind_survey"] = append(used["home.kind_survey"], "home page")
 	for m := 1; m <= 12; m++ {
 		used["month."+strconv.Itoa(m)] = append(used["month."+strconv.Itoa(m)], "i18n.Date")
 	}

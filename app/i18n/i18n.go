@@ -163,3 +163,6 @@ func (l *L) DateTime(t time.Time) string {
 	t = t.In(l.zone)
 	return l.T("format.datetime", "Date", l.Date(t), "Time", t.Format("15:04"))
 }
+
+// Input formats t for an <input type="datetime-local"> in the platform's zone.
+func (l *L) Input(t time.Time) string { return t.In(l.zone).Format("2006-01-02T15:04") }

@@ -1,4 +1,4 @@
-package i18n
+package i18n_test
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/inspraak/inspraak/app/assets"
+	. "github.com/inspraak/inspraak/app/i18n"
 )
 
 func load(t *testing.T) *Bundle {

@@ -2,12 +2,26 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/inspraak/inspraak/app/surveys"
+	"github.com/inspraak/inspraak/app/web/page"
 )
 
 // home is the public front page: what the platform is and what is open now.
 // Features add their open items here as they land.
 func (s *Server) home(c *fiber.Ctx) error {
-	return s.render.Render(c, fiber.StatusOK, "home/index", fiber.Map{"Open": []any{}})
+	open, err := s.surveys.OpenNow(c.UserContext())
+	if err != nil {
+		return err
+	}
+	lang := page.L(c).Lang
+	type item struct{ Kind, Title, Text, URL string }
+	var items []item
+	for _, sv := range open {
+		main := surveys.Languages(&sv)[0]
+		items = append(items, item{Kind: "survey", Title: sv.Title.In(lang, main), Text: sv.Description.In(lang, main), URL: "/surveys/" + sv.ID})
+	}
+	return s.render.Render(c, fiber.StatusOK, "home/index", fiber.Map{"Open": items})
 }
 
 // dashboard is the signed-in start page.

@@ -1,53 +1,56 @@
-package web
+package web_test
 
 import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/inspraak/inspraak/app/web"
+	"github.com/inspraak/inspraak/app/webtest"
 )
 
 func TestHomeSpeaksTheVisitorsLanguage(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *env) {
-		b := e.browser()
-		a := b.get("/")
-		if a.status != 200 {
-			t.Fatalf("home: %d", a.status)
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		b := e.Browser()
+		a := b.Get("/")
+		if a.Status != 200 {
+			t.Fatalf("home: %d", a.Status)
 		}
-		contains(t, a, `<html lang="da">`, "Sig din mening i din kommune", "Åbent nu", `href="/?lang=nl"`, `class="skip-link" href="#main"`, `<main id="main"`)
+		webtest.Contains(t, a, `<html lang="da">`, "Sig din mening i din kommune", "Åbent nu", `href="/?lang=nl"`, `class="skip-link" href="#main"`, `<main id="main"`)
 
-		b.header.Set("Accept-Language", "nl-NL,nl;q=0.9,en;q=0.5")
-		contains(t, b.get("/"), `<html lang="nl">`, "Praat mee in uw gemeente")
+		b.Header.Set("Accept-Language", "nl-NL,nl;q=0.9,en;q=0.5")
+		webtest.Contains(t, b.Get("/"), `<html lang="nl">`, "Praat mee in uw gemeente")
 
 		// ?lang= wins over Accept-Language and is remembered in a cookie.
-		a = b.get("/?lang=en")
-		contains(t, a, `<html lang="en">`, "Have your say in your municipality")
-		if b.cookies["lang"] != "en" {
-			t.Fatalf("lang cookie = %q, want en", b.cookies["lang"])
+		a = b.Get("/?lang=en")
+		webtest.Contains(t, a, `<html lang="en">`, "Have your say in your municipality")
+		if b.Cookies["lang"] != "en" {
+			t.Fatalf("lang cookie = %q, want en", b.Cookies["lang"])
 		}
-		contains(t, b.get("/"), `<html lang="en">`)
+		webtest.Contains(t, b.Get("/"), `<html lang="en">`)
 
 		// An unknown language falls back silently.
-		c := e.browser()
-		a = c.get("/?lang=xx")
-		if a.status != 200 || !strings.Contains(a.body, `<html lang="da">`) {
-			t.Fatalf("unknown lang: %d", a.status)
+		c := e.Browser()
+		a = c.Get("/?lang=xx")
+		if a.Status != 200 || !strings.Contains(a.Body, `<html lang="da">`) {
+			t.Fatalf("unknown lang: %d", a.Status)
 		}
 	})
 }
 
 func TestBrowsingWithoutFormsStartsNoSession(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *env) {
-		b := e.browser()
-		b.get("/")
-		if _, ok := b.cookies[SessionCookie]; ok {
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		b := e.Browser()
+		b.Get("/")
+		if _, ok := b.Cookies[web.SessionCookie]; ok {
 			t.Fatal("the home page started a session")
 		}
-		b.get("/login")
-		if _, ok := b.cookies[SessionCookie]; !ok {
+		b.Get("/login")
+		if _, ok := b.Cookies[web.SessionCookie]; !ok {
 			t.Fatal("a page with a form did not start a session")
 		}
 		var n int64
-		e.db.Table("sessions").Count(&n)
+		e.DB.Table("sessions").Count(&n)
 		if n != 1 {
 			t.Fatalf("sessions stored = %d, want 1", n)
 		}
@@ -55,10 +58,10 @@ func TestBrowsingWithoutFormsStartsNoSession(t *testing.T) {
 }
 
 func TestSecurityHeadersAndStaticFiles(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *env) {
-		b := e.browser()
-		a := b.get("/")
-		csp := a.header.Get("Content-Security-Policy")
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		b := e.Browser()
+		a := b.Get("/")
+		csp := a.Header.Get("Content-Security-Policy")
 		for _, want := range []string{"script-src 'self'", "frame-ancestors 'none'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("CSP %q lacks %q", csp, want)
@@ -67,76 +70,76 @@ func TestSecurityHeadersAndStaticFiles(t *testing.T) {
 		if strings.Contains(csp, "unsafe-inline") {
 			t.Errorf("CSP allows inline code: %q", csp)
 		}
-		if a.header.Get("X-Content-Type-Options") != "nosniff" || a.header.Get("Referrer-Policy") == "" {
-			t.Errorf("missing nosniff or Referrer-Policy: %v", a.header)
+		if a.Header.Get("X-Content-Type-Options") != "nosniff" || a.Header.Get("Referrer-Policy") == "" {
+			t.Errorf("missing nosniff or Referrer-Policy: %v", a.Header)
 		}
-		if strings.Contains(a.body, "<script>") || strings.Contains(a.body, " style=") {
+		if strings.Contains(a.Body, "<script>") || strings.Contains(a.Body, " style=") {
 			t.Error("page has inline script or style, which the CSP would block")
 		}
-		css := e.srv.Renderer().Asset("css/site.css")
-		if !strings.Contains(a.body, css) || !strings.Contains(css, "?v=") {
+		css := e.Srv.Renderer().Asset("css/site.css")
+		if !strings.Contains(a.Body, css) || !strings.Contains(css, "?v=") {
 			t.Fatalf("stylesheet link %q missing or not cache-busted", css)
 		}
-		s := b.get(css)
-		if s.status != 200 || !strings.Contains(s.header.Get("Cache-Control"), "immutable") || !strings.Contains(s.body, "--focus") {
-			t.Fatalf("static css: %d %q", s.status, s.header.Get("Cache-Control"))
+		s := b.Get(css)
+		if s.Status != 200 || !strings.Contains(s.Header.Get("Cache-Control"), "immutable") || !strings.Contains(s.Body, "--focus") {
+			t.Fatalf("static css: %d %q", s.Status, s.Header.Get("Cache-Control"))
 		}
 	})
 }
 
 func TestNotFoundIsLocalized(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *env) {
-		b := e.browser()
-		a := b.get("/no/such/page")
-		if a.status != http.StatusNotFound {
-			t.Fatalf("status %d", a.status)
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		b := e.Browser()
+		a := b.Get("/no/such/page")
+		if a.Status != http.StatusNotFound {
+			t.Fatalf("status %d", a.Status)
 		}
-		contains(t, a, "Siden blev ikke fundet", `<html lang="da">`)
-		contains(t, b.get("/no/such/page?lang=nl"), "Pagina niet gevonden")
-		if a := b.get("/admin/accounts/nobody"); a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/login?next=") {
-			t.Fatalf("a staff page without sign-in: %d %q", a.status, a.header.Get("Location"))
+		webtest.Contains(t, a, "Siden blev ikke fundet", `<html lang="da">`)
+		webtest.Contains(t, b.Get("/no/such/page?lang=nl"), "Pagina niet gevonden")
+		if a := b.Get("/admin/accounts/nobody"); a.Status != http.StatusSeeOther || !strings.HasPrefix(a.Header.Get("Location"), "/login?next=") {
+			t.Fatalf("a staff page without sign-in: %d %q", a.Status, a.Header.Get("Location"))
 		}
-		api := b.get("/api/v1/nothing?lang=en")
-		if api.status != 404 || !strings.Contains(api.body, `"code":"not_found"`) || !strings.Contains(api.body, `"message":"This was not found."`) {
-			t.Fatalf("API 404: %d %s", api.status, api.body)
+		api := b.Get("/api/v1/nothing?lang=en")
+		if api.Status != 404 || !strings.Contains(api.Body, `"code":"not_found"`) || !strings.Contains(api.Body, `"message":"This was not found."`) {
+			t.Fatalf("API 404: %d %s", api.Status, api.Body)
 		}
 	})
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *env) {
-		b := e.browser()
-		if a := b.get("/healthz"); a.status != 200 {
-			t.Fatalf("healthz %d", a.status)
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		b := e.Browser()
+		if a := b.Get("/healthz"); a.Status != 200 {
+			t.Fatalf("healthz %d", a.Status)
 		}
-		if a := b.get("/readyz"); a.status != 200 {
-			t.Fatalf("readyz %d", a.status)
+		if a := b.Get("/readyz"); a.Status != 200 {
+			t.Fatalf("readyz %d", a.Status)
 		}
-		sqlDB, _ := e.db.DB()
+		sqlDB, _ := e.DB.DB()
 		sqlDB.Close()
-		if a := b.get("/readyz"); a.status != http.StatusServiceUnavailable {
-			t.Fatalf("readyz with the database gone: %d", a.status)
+		if a := b.Get("/readyz"); a.Status != http.StatusServiceUnavailable {
+			t.Fatalf("readyz with the database gone: %d", a.Status)
 		}
-		if a := b.get("/healthz"); a.status != 200 {
-			t.Fatalf("healthz with the database gone: %d", a.status)
+		if a := b.Get("/healthz"); a.Status != 200 {
+			t.Fatalf("healthz with the database gone: %d", a.Status)
 		}
 	})
 }
 
 func TestInternalErrorShowsNoDetails(t *testing.T) {
-	forEachDB(t, func(t *testing.T, e *env) {
-		e.account("staff@example.org", "staff")
-		b := e.browser()
-		b.login("staff@example.org", testPassword)
-		sqlDB, _ := e.db.DB()
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		e.Account("staff@example.org", "staff")
+		b := e.Browser()
+		b.Login("staff@example.org", webtest.Password)
+		sqlDB, _ := e.DB.DB()
 		sqlDB.Close()
-		a := b.get("/staff")
-		if a.status != 500 {
-			t.Fatalf("status %d", a.status)
+		a := b.Get("/staff")
+		if a.Status != 500 {
+			t.Fatalf("status %d", a.Status)
 		}
-		contains(t, a, "Noget gik galt", "Der opstod en fejl hos os")
-		if strings.Contains(a.body, "closed") || strings.Contains(a.body, "sql") {
-			t.Fatalf("error details leaked: %s", a.body)
+		webtest.Contains(t, a, "Noget gik galt", "Der opstod en fejl hos os")
+		if strings.Contains(a.Body, "closed") || strings.Contains(a.Body, "sql") {
+			t.Fatalf("error details leaked: %s", a.Body)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/inspraak/inspraak/app/accounts"
+	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -34,7 +35,9 @@ func (s *Server) routes() {
 	a.Use(s.language, cleanInput, s.bearer, s.session, s.csrf)
 
 	acc := accounts.New(s.auth, s.render, s.signIn, s.signOut)
+	sv := surveys.NewHandlers(s.surveys, s.render, s.cfg.BaseURL, s.zone)
 	staff := requireAccount()
+	comms := requireAccount(models.RoleStaff)
 	admin := requireAccount(models.RoleAdmin)
 
 	// Public pages.
@@ -43,12 +46,44 @@ func (s *Server) routes() {
 	a.Post("/login", acc.Login)
 	a.Post("/logout", acc.Logout)
 
+	// Surveys, for citizens.
+	a.Get("/surveys/:id", sv.Intro)
+	a.Get("/surveys/:id/s/:n", sv.Section)
+	a.Post("/surveys/:id/s/:n", sv.SectionPost)
+	a.Get("/surveys/:id/saved", sv.Saved)
+	a.Get("/surveys/:id/resume/:token", sv.Resume)
+	a.Get("/surveys/:id/thanks", sv.Thanks)
+
 	// Signed-in pages.
 	a.Get("/staff", staff, s.dashboard)
 	a.Get("/account", staff, acc.AccountPage)
 	a.Post("/account/password", staff, acc.ChangePassword)
 	a.Post("/account/tokens", staff, acc.CreateOwnToken)
 	a.Post("/account/tokens/:token/revoke", staff, acc.RevokeOwnToken)
+
+	// The survey builder.
+	a.Get("/staff/surveys", comms, sv.List)
+	a.Get("/staff/surveys/new", comms, sv.NewForm)
+	a.Post("/staff/surveys", comms, sv.Create)
+	a.Post("/staff/surveys/from-template/:key", comms, sv.FromTemplate)
+	a.Get("/staff/surveys/:id", comms, sv.Show)
+	a.Post("/staff/surveys/:id/settings", comms, sv.SaveSettings)
+	a.Post("/staff/surveys/:id/open", comms, sv.Open)
+	a.Post("/staff/surveys/:id/close", comms, sv.Close)
+	a.Get("/staff/surveys/:id/preview", comms, sv.Preview)
+	a.Get("/staff/surveys/:id/qr.:format", comms, sv.QR)
+	a.Get("/staff/surveys/:id/questions/new", comms, sv.QuestionForm)
+	a.Post("/staff/surveys/:id/questions", comms, sv.SaveQuestion)
+	a.Get("/staff/surveys/:id/questions/:key", comms, sv.QuestionForm)
+	a.Post("/staff/surveys/:id/questions/:key", comms, sv.SaveQuestion)
+	a.Post("/staff/surveys/:id/questions/:key/move", comms, sv.MoveQuestion)
+	a.Post("/staff/surveys/:id/questions/:key/duplicate", comms, sv.DuplicateQuestion)
+	a.Post("/staff/surveys/:id/questions/:key/delete", comms, sv.DeleteQuestion)
+	a.Post("/staff/surveys/:id/sections", comms, sv.AddSection)
+	a.Get("/staff/surveys/:id/sections/:key", comms, sv.SectionForm)
+	a.Post("/staff/surveys/:id/sections/:key", comms, sv.SaveSection)
+	a.Post("/staff/surveys/:id/sections/:key/move", comms, sv.MoveSection)
+	a.Post("/staff/surveys/:id/sections/:key/delete", comms, sv.DeleteSection)
 
 	// Administration.
 	a.Get("/admin/accounts", admin, acc.List)
@@ -66,6 +101,13 @@ func (s *Server) routes() {
 	api.Get("/tokens", staff, acc.APITokens)
 	api.Post("/tokens", staff, acc.APICreateToken)
 	api.Delete("/tokens/:id", staff, acc.APIRevokeToken)
+	api.Post("/surveys", comms, sv.APICreate)
+	api.Get("/surveys/:id", sv.APIGet)
+	api.Post("/surveys/:id/open", comms, sv.APIOpen)
+	api.Post("/surveys/:id/close", comms, sv.APIClose)
+	api.Post("/surveys/:id/responses", sv.APIRespond)
+	api.Get("/templates", comms, sv.APITemplates)
+	api.Post("/templates/:key/surveys", comms, sv.APIFromTemplate)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/i18n"
+	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/web/page"
 )
 
@@ -45,6 +46,8 @@ type Server struct {
 	render   *page.Renderer
 	auth     *auth.Store
 	sessions *auth.SessionStore
+	surveys  *surveys.Store
+	zone     *time.Location
 	app      *fiber.App
 	now      func() time.Time
 	proxies  []netip.Prefix
@@ -66,7 +69,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, db: d.DB, log: d.Log, assets: d.Assets, bundle: bundle, render: render,
-		auth: auth.NewStore(d.DB), now: d.Now, proxies: parsePrefixes(d.Config.TrustedProxies),
+		auth: auth.NewStore(d.DB), surveys: surveys.NewStore(d.DB), zone: zone, now: d.Now, proxies: parsePrefixes(d.Config.TrustedProxies),
 		sessions: auth.NewSessionStore(d.DB, sessions.Options{
 			Path:     "/",
 			MaxAge:   int(d.Config.ParticipantMaxAge.Seconds()),
@@ -125,6 +128,9 @@ func (s *Server) purge(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Info("purged expired sessions", "count", n)
 		}
+		if err := s.surveys.PurgeDrafts(ctx); err != nil {
+			s.log.Warn("purge survey drafts", "err", err)
+		}
 		if err := s.purgeIdempotency(); err != nil {
 			s.log.Warn("purge idempotency keys", "err", err)
 		}
@@ -135,3 +141,6 @@ func (s *Server) purge(ctx context.Context) {
 		}
 	}
 }
+
+// Sessions returns the session store (tests read sessions through it).
+func (s *Server) Sessions() *auth.SessionStore { return s.sessions }

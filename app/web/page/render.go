@@ -44,16 +44,7 @@ func NewRenderer(templates, static fs.FS, bundle *i18n.Bundle) (*Renderer, error
 	if err != nil {
 		return nil, err
 	}
-	funcs := template.FuncMap{
-		"asset": r.asset,
-		"dict": func(kv ...any) map[string]any {
-			m := make(map[string]any, len(kv)/2)
-			for i := 0; i+1 < len(kv); i += 2 {
-				m[fmt.Sprint(kv[i])] = kv[i+1]
-			}
-			return m
-		},
-	}
+	funcs := TemplateFuncs(r.asset)
 	shared, err := template.New("").Funcs(funcs).ParseFS(templates, "layouts/*.html", "partials/*.html")
 	if err != nil {
 		return nil, err
@@ -155,3 +146,37 @@ func (r *Renderer) langLinks(c *fiber.Ctx, current string) []LangLink {
 type lazyCSRF struct{ c *fiber.Ctx }
 
 func (t lazyCSRF) String() string { return CSRF(t.c) }
+
+// TemplateFuncs are the functions every template may call; asset maps a
+// static file to its cache-busted URL.
+func TemplateFuncs(asset func(string) string) template.FuncMap {
+	return template.FuncMap{
+		"asset": asset,
+		"inc":   func(i int) int { return i + 1 },
+		"int":   func(n int64) int { return int(n) },
+		// para splits staff-written text into paragraphs at blank lines.
+		"para": func(s string) []string {
+			var out []string
+			for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+			return out
+		},
+		// percent rounds a/b to a multiple of 5, for CSS classes without inline style.
+		"percent": func(a, b int) int {
+			if b <= 0 {
+				return 0
+			}
+			return (a * 100 / b) / 5 * 5
+		},
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+	}
+}

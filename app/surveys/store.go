@@ -1,0 +1,381 @@
+package surveys
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/textcheck"
+	"github.com/inspraak/inspraak/models"
+)
+
+// Store reads and writes surveys and responses.
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store on db.
+func NewStore(db *gorm.DB) *Store {
+	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Meta is what staff set about a survey besides its questions.
+type Meta struct {
+	Title          models.Text
+	Description    models.Text
+	Thanks         models.Text
+	Languages      []string
+	Anonymous      bool
+	AllowMultiple  bool
+	PublishResults bool
+	OpensAt        *time.Time
+	ClosesAt       *time.Time
+}
+
+var supportedLangs = map[string]bool{"da": true, "nl": true, "en": true}
+
+func (m *Meta) validate() error {
+	v := &apperr.Validation{}
+	if len(m.Languages) == 0 {
+		v.Add("languages", "survey.languages_required")
+	}
+	seen := map[string]bool{}
+	for _, l := range m.Languages {
+		if !supportedLangs[l] || seen[l] {
+			v.Add("languages", "validation.choice_invalid")
+		}
+		seen[l] = true
+	}
+	if m.Title.In("") == "" {
+		v.Add("title", "validation.required")
+	}
+	for f, t := range map[string]models.Text{"title": m.Title, "description": m.Description, "thanks": m.Thanks} {
+		max := MaxTextLen
+		if f == "title" {
+			max = 200
+		}
+		for lang, s := range t {
+			check := textcheck.Block
+			if f == "title" {
+				check = textcheck.Line
+			}
+			if !supportedLangs[lang] {
+				v.Add(f, "validation.choice_invalid")
+			} else if id := check(s, max, false); id != "" {
+				v.Add(f, id)
+			}
+		}
+	}
+	if m.OpensAt != nil && m.ClosesAt != nil && !m.ClosesAt.After(*m.OpensAt) {
+		v.Add("closes_at", "survey.closes_before_opens")
+	}
+	return v.Err()
+}
+
+// Create stores a new draft survey.
+func (s *Store) Create(ctx context.Context, m Meta, d Definition, templateKey string, createdBy *string) (*models.Survey, error) {
+	v := &apperr.Validation{}
+	if err := m.validate(); err != nil {
+		v = err.(*apperr.Validation)
+	}
+	if err := d.Validate(); err != nil {
+		for f, id := range err.(*apperr.Validation).Fields {
+			v.Add(f, id)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if len(d.Sections) == 0 {
+		d.Sections = []Section{{Key: "s1"}}
+	}
+	sv := &models.Survey{
+		ID: models.NewID(), Status: models.SurveyDraft, Title: m.Title, Description: orEmpty(m.Description), Thanks: orEmpty(m.Thanks),
+		Languages: strings.Join(m.Languages, ","), Anonymous: m.Anonymous, AllowMultiple: m.AllowMultiple, PublishResults: m.PublishResults,
+		Definition: d.JSON(), TemplateKey: templateKey, OpensAt: m.OpensAt, ClosesAt: m.ClosesAt, CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.db.WithContext(ctx).Create(sv).Error; err != nil {
+		return nil, err
+	}
+	return sv, nil
+}
+
+func orEmpty(t models.Text) models.Text {
+	if t == nil {
+		return models.Text{}
+	}
+	return t
+}
+
+// Get finds a survey.
+func (s *Store) Get(ctx context.Context, id string) (*models.Survey, error) {
+	var sv models.Survey
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&sv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.ErrNotFound
+	}
+	return &sv, err
+}
+
+// Summary is a survey with its response count, for lists.
+type Summary struct {
+	models.Survey
+	Responses int64
+}
+
+// List returns every survey, newest first, with response counts.
+func (s *Store) List(ctx context.Context) ([]Summary, error) {
+	var out []Summary
+	err := s.db.WithContext(ctx).Model(&models.Survey{}).
+		Select("surveys.*, (SELECT COUNT(*) FROM responses r WHERE r.survey_id = surveys.id) AS responses").
+		Order("created_at DESC").Scan(&out).Error
+	return out, err
+}
+
+// OpenNow lists the surveys citizens can answer now.
+func (s *Store) OpenNow(ctx context.Context) ([]models.Survey, error) {
+	now := s.now()
+	var out []models.Survey
+	err := s.db.WithContext(ctx).Where("status = ? AND (opens_at IS NULL OR opens_at <= ?) AND (closes_at IS NULL OR closes_at > ?)", models.SurveyOpen, now, now).
+		Order("created_at DESC").Find(&out).Error
+	return out, err
+}
+
+// ResponseCount counts a survey's responses.
+func (s *Store) ResponseCount(ctx context.Context, id string) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.Response{}).Where("survey_id = ?", id).Count(&n).Error
+	return n, err
+}
+
+// UpdateMeta saves a survey's settings and texts.
+func (s *Store) UpdateMeta(ctx context.Context, id string, m Meta) error {
+	if err := m.validate(); err != nil {
+		return err
+	}
+	res := s.db.WithContext(ctx).Model(&models.Survey{}).Where("id = ?", id).Updates(map[string]any{
+		"title": m.Title, "description": orEmpty(m.Description), "thanks": orEmpty(m.Thanks), "languages": strings.Join(m.Languages, ","),
+		"anonymous": m.Anonymous, "allow_multiple": m.AllowMultiple, "publish_results": m.PublishResults,
+		"opens_at": m.OpensAt, "closes_at": m.ClosesAt, "updated_at": s.now(),
+	})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return apperr.ErrNotFound
+	}
+	return res.Error
+}
+
+// UpdateDefinition replaces the questions. Once responses exist, removing
+// a question or option or changing a type would orphan answers, so it is
+// refused; text edits and additions stay allowed.
+func (s *Store) UpdateDefinition(ctx context.Context, id string, d Definition) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var sv models.Survey
+		if err := tx.Where("id = ?", id).Take(&sv).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return apperr.ErrNotFound
+			}
+			return err
+		}
+		var n int64
+		if err := tx.Model(&models.Response{}).Where("survey_id = ?", id).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			old, err := Parse(sv.Definition)
+			if err != nil {
+				return err
+			}
+			if msg := breaking(old, d); msg != "" {
+				return &apperr.Conflict{MessageID: msg}
+			}
+		}
+		return tx.Model(&models.Survey{}).Where("id = ?", id).Updates(map[string]any{"definition": d.JSON(), "updated_at": s.now()}).Error
+	})
+}
+
+// breaking returns a message id when next would invalidate answers to old.
+func breaking(old, next Definition) string {
+	for _, oq := range old.Questions() {
+		nq, ok := next.Question(oq.Key)
+		if !ok {
+			return "survey.locked_remove_question"
+		}
+		if nq.Type != oq.Type {
+			return "survey.locked_change_type"
+		}
+		for _, o := range oq.Options {
+			if !nq.HasOption(o.Key) {
+				return "survey.locked_remove_option"
+			}
+		}
+		for _, r := range oq.Rows {
+			if !nq.HasRow(r.Key) {
+				return "survey.locked_remove_option"
+			}
+		}
+		if oq.AllowOther && !nq.AllowOther {
+			return "survey.locked_remove_option"
+		}
+		if oq.Scale != nil && nq.Scale != nil && (nq.Scale.Min > oq.Scale.Min || nq.Scale.Max < oq.Scale.Max) {
+			return "survey.locked_change_type"
+		}
+	}
+	return ""
+}
+
+// SetStatus opens, closes or reopens a survey.
+func (s *Store) SetStatus(ctx context.Context, id, status string) (*models.Survey, error) {
+	sv, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case status == models.SurveyOpen && (sv.Status == models.SurveyDraft || sv.Status == models.SurveyClosed):
+	case status == models.SurveyClosed && sv.Status == models.SurveyOpen:
+	case status == sv.Status:
+		return sv, nil
+	default:
+		return nil, &apperr.Conflict{MessageID: "survey.status_invalid"}
+	}
+	if status == models.SurveyOpen {
+		d, err := Parse(sv.Definition)
+		if err != nil {
+			return nil, err
+		}
+		if len(d.Questions()) == 0 {
+			return nil, &apperr.Conflict{MessageID: "survey.need_questions"}
+		}
+	}
+	now := s.now()
+	updates := map[string]any{"status": status, "updated_at": now}
+	if status == models.SurveyOpen && sv.ClosesAt != nil && !sv.ClosesAt.After(now) {
+		updates["closes_at"] = nil // reopening past a passed closing date
+	}
+	if err := s.db.WithContext(ctx).Model(&models.Survey{}).Where("id = ?", id).Updates(updates).Error; err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Accepting tells whether sv takes responses at now.
+func Accepting(sv *models.Survey, now time.Time) bool {
+	return sv.Status == models.SurveyOpen && (sv.OpensAt == nil || !sv.OpensAt.After(now)) && (sv.ClosesAt == nil || sv.ClosesAt.After(now))
+}
+
+var channelRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,29}$`)
+
+// Channel cleans a ?channel= value: a short lower-case slug, else "web".
+func Channel(c string) string {
+	c = strings.ToLower(strings.TrimSpace(c))
+	if !channelRe.MatchString(c) {
+		return "web"
+	}
+	return c
+}
+
+// marker is what a response marker stores: a hash of survey and
+// participant, so the marker table holds no participant id either.
+func marker(surveyID, participant string) string {
+	sum := sha256.Sum256([]byte(surveyID + "\x00" + participant))
+	return hex.EncodeToString(sum[:])
+}
+
+// Submission is one response to store.
+type Submission struct {
+	Answers     Answers
+	Participant string // the session's participant id
+	Channel     string
+}
+
+// Submit validates and stores a response, its answers and (unless the
+// survey allows several) the participant's marker, in one transaction.
+func (s *Store) Submit(ctx context.Context, surveyID string, sub Submission) (string, error) {
+	sv, err := s.Get(ctx, surveyID)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	if !Accepting(sv, now) {
+		return "", &apperr.Conflict{MessageID: "survey.closed"}
+	}
+	def, err := Parse(sv.Definition)
+	if err != nil {
+		return "", err
+	}
+	rows, err := def.Check(sub.Answers)
+	if err != nil {
+		return "", err
+	}
+	resp := models.Response{ID: models.NewID(), SurveyID: sv.ID, Channel: Channel(sub.Channel), SubmittedOn: now.Format("2006-01-02")}
+	if !sv.Anonymous && sub.Participant != "" {
+		resp.ParticipantID = &sub.Participant
+		resp.SubmittedAt = &now
+	}
+	for i := range rows {
+		rows[i].ResponseID = resp.ID
+	}
+	needMarker := !sv.AllowMultiple
+	if needMarker && sub.Participant == "" {
+		return "", apperr.ErrForbidden
+	}
+	insertMarker := func(tx *gorm.DB) error {
+		err := tx.Create(&models.ResponseMarker{SurveyID: sv.ID, Marker: marker(sv.ID, sub.Participant)}).Error
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return &apperr.Conflict{MessageID: "survey.already_answered"}
+		}
+		return err
+	}
+	// For an anonymous survey the marker is written in a transaction of its
+	// own: rows written together share a transaction id (PostgreSQL's xmin),
+	// which would join the marker, and so the participant, to the response.
+	separate := needMarker && sv.Anonymous
+	if separate {
+		if err := insertMarker(s.db.WithContext(ctx)); err != nil {
+			return "", err
+		}
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if needMarker && !separate {
+			if err := insertMarker(tx); err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(&resp).Error; err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			return tx.Create(&rows).Error
+		}
+		return nil
+	})
+	if err != nil && separate {
+		// Nothing was stored: free the participant to try again.
+		s.db.WithContext(context.WithoutCancel(ctx)).Where("survey_id = ? AND marker = ?", sv.ID, marker(sv.ID, sub.Participant)).Delete(&models.ResponseMarker{})
+	}
+	if err != nil {
+		return "", err
+	}
+	return resp.ID, nil
+}
+
+// HasAnswered tells whether the participant already responded.
+func (s *Store) HasAnswered(ctx context.Context, surveyID, participant string) (bool, error) {
+	if participant == "" {
+		return false, nil
+	}
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.ResponseMarker{}).Where("survey_id = ? AND marker = ?", surveyID, marker(surveyID, participant)).Count(&n).Error
+	return n > 0, err
+}
