@@ -90,7 +90,7 @@ func (h *Handlers) Intro(c *fiber.Ctx) error {
 		"Survey": sv, "Title": sv.Title.In(lang, main), "Description": sv.Description.In(lang, main),
 		"Questions": len(d.Questions()), "Pages": len(d.Sections), "Channel": channel,
 		"StartURL": "/surveys/" + sv.ID + "/s/1?channel=" + url.QueryEscape(channel),
-		"OG":       h.openGraph(c, sv, lang, main), "Share": sharing.Links(h.publicURL(sv), sv.Title.In(lang, main)), "ShareURL": h.publicURL(sv),
+		"OG":       h.openGraph(c, sv, lang, main), "Share": sharing.Links(h.publicURL(sv), sv.Title.In(lang, main)), "ShareURL": sharing.WithChannel(h.publicURL(sv), sharing.ChannelLink),
 	})
 }
 
