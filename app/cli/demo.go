@@ -12,6 +12,7 @@ import (
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/db"
+	"github.com/inspraak/inspraak/app/surveys"
 )
 
 // DemoPassword is the password of every demo account. It is public: the
@@ -28,7 +29,7 @@ var demoAccounts = []auth.AccountInput{
 }
 
 func demo(env Env, args []string) error {
-	if err := flags(env, "demo", "Loads demo content (accounts now; each feature adds its own) and prints the demo logins. Running it again changes nothing.", args, func(*flag.FlagSet) {}); err != nil {
+	if err := flags(env, "demo", "Loads demo content (accounts and a survey with simulated responses) and prints the demo logins. Running it again changes nothing.", args, func(*flag.FlagSet) {}); err != nil {
 		return err
 	}
 	_, _, gdb, err := open(env)
@@ -50,11 +51,35 @@ func loadDemo(env Env, gdb *gorm.DB) error {
 	fmt.Fprintln(tw, "ROLE\tEMAIL\tNAME")
 	for _, in := range demoAccounts {
 		in.Password, in.Active = DemoPassword, true
-		_, err := store.CreateAccount(context.Background(), in)
-		if err != nil && !errors.Is(err, apperr.ErrConflict) {
+		_, err := store.AccountByEmail(context.Background(), in.Email)
+		if errors.Is(err, apperr.ErrNotFound) {
+			_, err = store.CreateAccount(context.Background(), in)
+		}
+		if err != nil {
 			return explain(err)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", in.Role, in.Email, in.Name)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// The demo survey is the admin's; should that account be gone, nobody's.
+	var createdBy *string
+	admin, err := store.AccountByEmail(context.Background(), demoAccounts[0].Email)
+	switch {
+	case err == nil:
+		createdBy = &admin.ID
+	case !errors.Is(err, apperr.ErrNotFound):
+		return err
+	}
+	sv, _, err := surveys.SeedDemo(context.Background(), gdb, createdBy)
+	if err != nil {
+		return err
+	}
+	n, err := surveys.NewStore(gdb).ResponseCount(context.Background(), sv.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Survey %q open at /surveys/%s with %d responses\n", sv.Title.In("en"), sv.ID, n)
+	return nil
 }

@@ -208,3 +208,24 @@ func TestQRCodesAndChannelLinks(t *testing.T) {
 		}
 	})
 }
+
+func TestAnonymityIsLockedOnceAnswered(t *testing.T) {
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		e.Account("boss@example.org", "staff")
+		b := e.Browser()
+		b.Login("boss@example.org", webtest.Password)
+		id := openSurvey(t, e, e.APIClient("staff@example.org", "staff"), true, false)
+		e.Browser().PostJSON("/api/v1/surveys/"+id+"/responses", `{"answers": {"who": "visitor", "active": "no"}}`)
+		loc := "/staff/surveys/" + id
+		a := form(t, b, loc, loc+"/settings", url.Values{"languages": {"da"}, "title.da": {"Ny titel"}})
+		if a.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("making an answered anonymous survey identified: %d", a.Status)
+		}
+		webtest.Contains(t, a, "om den er anonym, kan ikke længere ændres")
+		var sv models.Survey
+		e.DB.Where("id = ?", id).Take(&sv)
+		if !sv.Anonymous || sv.Title["da"] == "Ny titel" {
+			t.Fatal("the refused settings were saved")
+		}
+	})
+}

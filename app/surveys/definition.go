@@ -216,7 +216,11 @@ func validateQuestion(v *apperr.Validation, f string, q Question) {
 	switch q.Type {
 	case Single, Multiple, Ranking:
 		checkOptions(v, f+".options", q.Options, 2)
-		if q.Type == Multiple && (q.MaxSelections < 0 || q.MaxSelections > len(q.Options)+1) {
+		choices := len(q.Options)
+		if q.AllowOther {
+			choices++
+		}
+		if q.Type == Multiple && (q.MaxSelections < 0 || q.MaxSelections > choices) {
 			v.Add(f+".max_selections", "survey.max_selections_invalid")
 		}
 	case Matrix:

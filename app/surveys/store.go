@@ -162,6 +162,20 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, m Meta) error {
 	if err := m.validate(); err != nil {
 		return err
 	}
+	// The promise made to respondents cannot change under their answers.
+	sv, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if sv.Anonymous != m.Anonymous {
+		n, err := s.ResponseCount(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return apperr.Invalid("anonymous", "survey.locked_anonymity")
+		}
+	}
 	res := s.db.WithContext(ctx).Model(&models.Survey{}).Where("id = ?", id).Updates(map[string]any{
 		"title": m.Title, "description": orEmpty(m.Description), "thanks": orEmpty(m.Thanks), "languages": strings.Join(m.Languages, ","),
 		"anonymous": m.Anonymous, "allow_multiple": m.AllowMultiple, "publish_results": m.PublishResults,
