@@ -166,3 +166,12 @@ func (l *L) DateTime(t time.Time) string {
 
 // Input formats t for an <input type="datetime-local"> in the platform's zone.
 func (l *L) Input(t time.Time) string { return t.In(l.zone).Format("2006-01-02T15:04") }
+
+// TOr translates id, or returns fallback when no locale has it (e.g. a
+// channel name staff made up).
+func (l *L) TOr(id, fallback string) string {
+	if s := l.T(id); s != id {
+		return s
+	}
+	return fallback
+}

@@ -158,10 +158,14 @@ func (h *Handlers) show(c *fiber.Ctx, status int, errs map[string]string, values
 	if values == nil {
 		values = settingsValues(sv)
 	}
+	channels, err := h.store.ByChannel(c.UserContext(), sv.ID)
+	if err != nil {
+		return err
+	}
 	return h.render.Render(c, status, "staff/surveys/show", fiber.Map{
 		"Survey": sv, "Title": sv.Title.In(lang, main), "Sections": secs, "Responses": n, "Missing": Missing(sv, d),
 		"Accepting": Accepting(sv, h.now()), "Values": values, "AllLangs": []string{"da", "nl", "en"}, "Errors": errs,
-		"Types": Types, "Dist": h.distribution(c, sv), "SurveyLangs": Languages(sv),
+		"Types": Types, "Dist": h.distribution(c, sv), "SurveyLangs": Languages(sv), "ByChannel": channels,
 	})
 }
 

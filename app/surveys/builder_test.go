@@ -194,6 +194,10 @@ func TestQRCodesAndChannelLinks(t *testing.T) {
 		id := openSurvey(t, e, e.APIClient("api@example.org", "staff"), true, false)
 		show := b.Get("/staff/surveys/" + id)
 		webtest.Contains(t, show, "/surveys/"+id+"?channel=facebook", "/surveys/"+id+"?channel=qr", "Hent PNG")
+		for _, ch := range []string{"facebook", "facebook", "my-poster"} {
+			e.Browser().PostJSON("/api/v1/surveys/"+id+"/responses?channel="+ch, `{"answers": {"who": "visitor", "active": "no"}}`)
+		}
+		webtest.Contains(t, b.Get("/staff/surveys/"+id), "Svar pr. kanal", "<td>Facebook</td><td>2</td>", "<td>my-poster</td><td>1</td>")
 		p := b.Get("/staff/surveys/" + id + "/qr.png?size=256")
 		img, err := png.Decode(bytes.NewReader([]byte(p.Body)))
 		if p.Status != 200 || err != nil || img.Bounds().Dx() != 256 {

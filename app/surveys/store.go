@@ -393,3 +393,17 @@ func (s *Store) HasAnswered(ctx context.Context, surveyID, participant string) (
 	err := s.db.WithContext(ctx).Model(&models.ResponseMarker{}).Where("survey_id = ? AND marker = ?", surveyID, marker(surveyID, participant)).Count(&n).Error
 	return n > 0, err
 }
+
+// ChannelCount is how many responses came through one channel.
+type ChannelCount struct {
+	Channel string
+	Count   int64
+}
+
+// ByChannel counts a survey's responses per channel, largest first.
+func (s *Store) ByChannel(ctx context.Context, id string) ([]ChannelCount, error) {
+	var out []ChannelCount
+	err := s.db.WithContext(ctx).Model(&models.Response{}).Select("channel, COUNT(*) AS count").
+		Where("survey_id = ?", id).Group("channel").Order("count DESC, channel").Scan(&out).Error
+	return out, err
+}

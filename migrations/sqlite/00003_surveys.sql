@@ -26,7 +26,7 @@ CREATE TABLE responses (
     submitted_on   TEXT NOT NULL,
     submitted_at   DATETIME,
     participant_id TEXT
-);
+) WITHOUT ROWID; -- stored in random id order, not insertion order
 CREATE INDEX responses_survey ON responses (survey_id);
 
 CREATE TABLE response_answers (
@@ -46,7 +46,7 @@ CREATE TABLE response_markers (
     survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
     marker    TEXT NOT NULL,
     PRIMARY KEY (survey_id, marker)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE response_drafts (
     token_hash TEXT PRIMARY KEY,
