@@ -329,3 +329,21 @@ func TestConcurrentSubmissions(t *testing.T) {
 		}
 	})
 }
+
+func TestStaffTextIsShownEscaped(t *testing.T) {
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		staff := e.APIClient("staff@example.org", "staff")
+		body := strings.Replace(fmt.Sprintf(surveyJSON, "true", "false"), `"Borgerpanel om sociale medier"`, `"<script>alert('x')</script> & <b>fed</b>"`, 1)
+		a := staff.PostJSON("/api/v1/surveys", body)
+		var sv struct{ ID string }
+		_ = json.Unmarshal([]byte(a.Body), &sv)
+		staff.PostJSON("/api/v1/surveys/"+sv.ID+"/open", `{}`)
+		for _, path := range []string{"/surveys/" + sv.ID, "/surveys/" + sv.ID + "/s/1", "/"} {
+			pg := e.Browser().Get(path)
+			if strings.Contains(pg.Body, "<script>alert") || strings.Contains(pg.Body, "<b>fed</b>") {
+				t.Errorf("%s shows staff text unescaped", path)
+			}
+			webtest.Contains(t, pg, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;fed&lt;/b&gt;")
+		}
+	})
+}
