@@ -1,14 +1,20 @@
 package surveys_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/web"
 
 	"github.com/inspraak/inspraak/app/webtest"
 	"github.com/inspraak/inspraak/models"
@@ -140,6 +146,18 @@ func TestCitizenAnswersPageByPage(t *testing.T) {
 		}
 		if n := count(e, "response_drafts", "survey_id = ?", id); n != 0 {
 			t.Fatal("the draft outlived the submission")
+		}
+		// The marker that enforces one response is keyed with a secret: the
+		// participant id in the session cannot be turned into it from the database.
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: c.Cookies[web.SessionCookie]})
+		sess, _ := e.Srv.Sessions().New(req, web.SessionCookie)
+		pid, _ := sess.Values[auth.KeyParticipant].(string)
+		var markers []string
+		e.DB.Table("response_markers").Where("survey_id = ?", id).Pluck("marker", &markers)
+		plain := sha256.Sum256([]byte(id + "\x00" + pid))
+		if pid == "" || len(markers) != 1 || markers[0] == hex.EncodeToString(plain[:]) || strings.Contains(markers[0], pid) {
+			t.Fatalf("marker %v for participant %q", markers, pid)
 		}
 		// A second response by the same participant is refused, kindly.
 		again := c.Get(base)

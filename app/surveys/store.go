@@ -2,6 +2,7 @@ package surveys
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -18,13 +19,21 @@ import (
 
 // Store reads and writes surveys and responses.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db        *gorm.DB
+	now       func() time.Time
+	markerKey []byte
 }
 
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB) *Store {
 	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// WithMarkerKey sets the secret that response markers are keyed with, so
+// that the database alone cannot tell which participant a marker is for.
+func (s *Store) WithMarkerKey(key []byte) *Store {
+	s.markerKey = key
+	return s
 }
 
 // Meta is what staff set about a survey besides its questions.
@@ -299,11 +308,13 @@ func Channel(c string) string {
 	return c
 }
 
-// marker is what a response marker stores: a hash of survey and
-// participant, so the marker table holds no participant id either.
-func marker(surveyID, participant string) string {
-	sum := sha256.Sum256([]byte(surveyID + "\x00" + participant))
-	return hex.EncodeToString(sum[:])
+// marker is what a response marker stores: an HMAC of survey and
+// participant under a key kept outside the database, so the marker table
+// holds no participant id and a database copy cannot compute one.
+func (s *Store) marker(surveyID, participant string) string {
+	m := hmac.New(sha256.New, s.markerKey)
+	m.Write([]byte(surveyID + "\x00" + participant))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Submission is one response to store.
@@ -345,7 +356,7 @@ func (s *Store) Submit(ctx context.Context, surveyID string, sub Submission) (st
 		return "", apperr.ErrForbidden
 	}
 	insertMarker := func(tx *gorm.DB) error {
-		err := tx.Create(&models.ResponseMarker{SurveyID: sv.ID, Marker: marker(sv.ID, sub.Participant)}).Error
+		err := tx.Create(&models.ResponseMarker{SurveyID: sv.ID, Marker: s.marker(sv.ID, sub.Participant)}).Error
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return &apperr.Conflict{MessageID: "survey.already_answered"}
 		}
@@ -376,7 +387,7 @@ func (s *Store) Submit(ctx context.Context, surveyID string, sub Submission) (st
 	})
 	if err != nil && separate {
 		// Nothing was stored: free the participant to try again.
-		s.db.WithContext(context.WithoutCancel(ctx)).Where("survey_id = ? AND marker = ?", sv.ID, marker(sv.ID, sub.Participant)).Delete(&models.ResponseMarker{})
+		s.db.WithContext(context.WithoutCancel(ctx)).Where("survey_id = ? AND marker = ?", sv.ID, s.marker(sv.ID, sub.Participant)).Delete(&models.ResponseMarker{})
 	}
 	if err != nil {
 		return "", err
@@ -390,7 +401,7 @@ func (s *Store) HasAnswered(ctx context.Context, surveyID, participant string) (
 		return false, nil
 	}
 	var n int64
-	err := s.db.WithContext(ctx).Model(&models.ResponseMarker{}).Where("survey_id = ? AND marker = ?", surveyID, marker(surveyID, participant)).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&models.ResponseMarker{}).Where("survey_id = ? AND marker = ?", surveyID, s.marker(surveyID, participant)).Count(&n).Error
 	return n > 0, err
 }
 

@@ -4,6 +4,8 @@ package web
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -69,7 +71,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, db: d.DB, log: d.Log, assets: d.Assets, bundle: bundle, render: render,
-		auth: auth.NewStore(d.DB), surveys: surveys.NewStore(d.DB), zone: zone, now: d.Now, proxies: parsePrefixes(d.Config.TrustedProxies),
+		auth: auth.NewStore(d.DB), surveys: surveys.NewStore(d.DB).WithMarkerKey(derive(d.SessionKey, "response-marker")), zone: zone, now: d.Now, proxies: parsePrefixes(d.Config.TrustedProxies),
 		sessions: auth.NewSessionStore(d.DB, sessions.Options{
 			Path:     "/",
 			MaxAge:   int(d.Config.ParticipantMaxAge.Seconds()),
@@ -144,3 +146,10 @@ func (s *Server) purge(ctx context.Context) {
 
 // Sessions returns the session store (tests read sessions through it).
 func (s *Server) Sessions() *auth.SessionStore { return s.sessions }
+
+// derive makes a key for one purpose from the configured secret.
+func derive(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
