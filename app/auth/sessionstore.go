@@ -26,9 +26,12 @@ const (
 	KeyFlash       = "flash"
 )
 
-// SessionStore is a gorilla/sessions Store that keeps session values in the
-// database and only a signed session id in the cookie, so that logout,
-// deactivation and password changes end a session on the server.
+// SessionStore is a gorilla/sessions Store with two kinds of session. A
+// signed-in session lives in the database and the cookie holds only its
+// signed id, so that logout, deactivation and password changes end it on
+// the server. An anonymous visitor's session (participant id, CSRF token,
+// draft links) lives in the signed cookie itself: no database write per
+// visitor, and nothing to lose that the visitor does not hold anyway.
 type SessionStore struct {
 	db      *gorm.DB
 	codecs  []securecookie.Codec
@@ -43,7 +46,7 @@ func NewSessionStore(db *gorm.DB, opts sessions.Options, keyPairs ...[]byte) *Se
 	codecs := securecookie.CodecsFromPairs(keyPairs...)
 	for _, c := range codecs {
 		if sc, ok := c.(*securecookie.SecureCookie); ok {
-			sc.MaxAge(0) // expiry is the database's job
+			sc.MaxAge(opts.MaxAge) // a cookie signed longer ago is refused
 			sc.MaxLength(64 * 1024)
 		}
 	}
@@ -53,6 +56,18 @@ func NewSessionStore(db *gorm.DB, opts sessions.Options, keyPairs ...[]byte) *Se
 // Get returns the session for r, cached per request by gorilla's registry.
 func (s *SessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
 	return sessions.GetRegistry(r).Get(s, name)
+}
+
+// cookiePayload is what the cookie carries: the id of a database session,
+// or the values of an anonymous one.
+type cookiePayload struct {
+	ID     string
+	Values map[interface{}]interface{}
+}
+
+func signedIn(sess *sessions.Session) bool {
+	acc, _ := sess.Values[KeyAccount].(string)
+	return acc != ""
 }
 
 // New loads the session named by r's cookie, or starts an empty one when the
@@ -66,12 +81,18 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	if err != nil {
 		return sess, nil
 	}
-	var id string
-	if err := securecookie.DecodeMulti(name, c.Value, &id, s.codecs...); err != nil {
+	var p cookiePayload
+	if err := securecookie.DecodeMulti(name, c.Value, &p, s.codecs...); err != nil {
+		return sess, nil
+	}
+	if p.ID == "" {
+		if p.Values != nil && !signedIn(&sessions.Session{Values: p.Values}) {
+			sess.Values, sess.IsNew = p.Values, false
+		}
 		return sess, nil
 	}
 	var row models.Session
-	err = s.db.WithContext(r.Context()).Where("id = ? AND expires_at > ?", id, s.now()).Take(&row).Error
+	err = s.db.WithContext(r.Context()).Where("id = ? AND expires_at > ?", p.ID, s.now()).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return sess, nil
 	}
@@ -81,12 +102,13 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	if err := securecookie.DecodeMulti(name, row.Data, &sess.Values, s.codecs...); err != nil {
 		return sess, nil
 	}
-	sess.ID = id
+	sess.ID = p.ID
 	sess.IsNew = false
 	return sess, nil
 }
 
-// Save writes the session row and the cookie; a negative MaxAge deletes both.
+// Save writes the session (the row of a signed-in session, or the values
+// into the cookie); a negative MaxAge deletes both.
 func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	ctx := r.Context()
 	if sess.Options.MaxAge < 0 {
@@ -98,6 +120,28 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
 		return nil
 	}
+	p := cookiePayload{Values: sess.Values}
+	if signedIn(sess) {
+		if err := s.saveRow(ctx, sess); err != nil {
+			return err
+		}
+		p = cookiePayload{ID: sess.ID}
+	} else if sess.ID != "" {
+		// Signed out without a renewal: the row goes, the values move to the cookie.
+		if err := s.db.WithContext(ctx).Where("id = ?", sess.ID).Delete(&models.Session{}).Error; err != nil {
+			return err
+		}
+		sess.ID = ""
+	}
+	cookie, err := securecookie.EncodeMulti(sess.Name(), p, s.codecs...)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), cookie, sess.Options))
+	return nil
+}
+
+func (s *SessionStore) saveRow(ctx context.Context, sess *sessions.Session) error {
 	if sess.ID == "" {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
@@ -110,23 +154,12 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 		return err
 	}
 	now := s.now()
-	row := models.Session{ID: sess.ID, Data: data, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(sess.Options.MaxAge) * time.Second)}
-	if acc, ok := sess.Values[KeyAccount].(string); ok && acc != "" {
-		row.AccountID = &acc
-	}
-	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	acc := sess.Values[KeyAccount].(string)
+	row := models.Session{ID: sess.ID, Data: data, AccountID: &acc, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(sess.Options.MaxAge) * time.Second)}
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"data", "account_id", "updated_at", "expires_at"}),
 	}).Create(&row).Error
-	if err != nil {
-		return err
-	}
-	cookie, err := securecookie.EncodeMulti(sess.Name(), sess.ID, s.codecs...)
-	if err != nil {
-		return err
-	}
-	http.SetCookie(w, sessions.NewCookie(sess.Name(), cookie, sess.Options))
-	return nil
 }
 
 // Renew gives the session a fresh id (at login and logout), deleting the old

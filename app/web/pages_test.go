@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -38,21 +39,46 @@ func TestHomeSpeaksTheVisitorsLanguage(t *testing.T) {
 	})
 }
 
-func TestBrowsingWithoutFormsStartsNoSession(t *testing.T) {
+// Visitors' sessions live in their signed cookie; only signing in writes a
+// session row, so browsing and forms cost the database nothing.
+func TestVisitorSessionsLiveInTheCookie(t *testing.T) {
 	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		rows := func() int64 {
+			var n int64
+			e.DB.Table("sessions").Count(&n)
+			return n
+		}
 		b := e.Browser()
 		b.Get("/")
 		if _, ok := b.Cookies[web.SessionCookie]; ok {
 			t.Fatal("the home page started a session")
 		}
-		b.Get("/login")
+		tok := b.CSRF("/login")
 		if _, ok := b.Cookies[web.SessionCookie]; !ok {
 			t.Fatal("a page with a form did not start a session")
 		}
-		var n int64
-		e.DB.Table("sessions").Count(&n)
-		if n != 1 {
-			t.Fatalf("sessions stored = %d, want 1", n)
+		if rows() != 0 {
+			t.Fatal("a visitor's session was written to the database")
+		}
+		// The cookie carries the CSRF token: a form posted with it passes.
+		if a := b.PostForm("/logout", url.Values{"_csrf": {tok}}); a.Status != http.StatusSeeOther {
+			t.Fatalf("form with the cookie's token: %d", a.Status)
+		}
+		// A tampered cookie is a new, empty session: the token no longer matches.
+		forged := e.Browser()
+		forged.Cookies[web.SessionCookie] = b.Cookies[web.SessionCookie][:20] + "x" + b.Cookies[web.SessionCookie][21:]
+		if a := forged.PostForm("/logout", url.Values{"_csrf": {tok}}); a.Status != http.StatusForbidden {
+			t.Fatalf("tampered cookie: %d", a.Status)
+		}
+		e.Account("anne@example.org", "staff")
+		b.Login("anne@example.org", webtest.Password)
+		if rows() != 1 {
+			t.Fatalf("signing in stored %d session rows, want 1", rows())
+		}
+		tok = b.CSRF("/staff")
+		b.PostForm("/logout", url.Values{"_csrf": {tok}})
+		if rows() != 0 {
+			t.Fatal("signing out left the session row")
 		}
 	})
 }
