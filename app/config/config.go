@@ -89,7 +89,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.ParticipantMaxAge = dur("PARTICIPANT_MAX_AGE", "4320h")
 	c.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT", "20s")
 	c.DBMaxOpenConns = num("DB_MAX_OPEN_CONNS", 20)
-	c.DBMaxIdleConns = num("DB_MAX_IDLE_CONNS", 10)
+	c.DBMaxIdleConns = num("DB_MAX_IDLE_CONNS", 20) // as many as open: reconnecting costs more than an idle backend
 
 	if !supported(c.DefaultLanguage) {
 		errs = append(errs, fmt.Errorf("DEFAULT_LANGUAGE: want one of %s, got %q", strings.Join(Languages, ", "), c.DefaultLanguage))

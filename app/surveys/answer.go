@@ -39,7 +39,7 @@ func (h *Handlers) public(c *fiber.Ctx) (*models.Survey, Definition, error) {
 	if sv.Status == models.SurveyDraft {
 		return nil, Definition{}, apperr.ErrNotFound
 	}
-	d, err := Parse(sv.Definition)
+	d, err := h.store.Definition(sv)
 	return sv, d, err
 }
 
@@ -303,7 +303,7 @@ func (h *Handlers) SectionPost(c *fiber.Ctx) error {
 		}
 		return c.Redirect(base+"/s/"+strconv.Itoa(next+1), fiber.StatusSeeOther)
 	}
-	_, err = h.store.Submit(c.UserContext(), sv.ID, Submission{Answers: dr.Answers, Participant: page.Participant(c), Channel: dr.Channel})
+	_, err = h.store.Submit(c.UserContext(), sv, Submission{Answers: dr.Answers, Participant: page.Participant(c), Channel: dr.Channel})
 	var v *apperr.Validation
 	var cf *apperr.Conflict
 	switch {

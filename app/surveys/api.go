@@ -166,7 +166,7 @@ func (h *Handlers) APIRespond(c *fiber.Ctx) error {
 	if channel == "" {
 		channel = c.Query("channel")
 	}
-	id, err := h.store.Submit(c.UserContext(), sv.ID, Submission{Answers: in.Answers, Participant: participant(c), Channel: channel})
+	id, err := h.store.Submit(c.UserContext(), sv, Submission{Answers: in.Answers, Participant: participant(c), Channel: channel})
 	if err != nil {
 		return err
 	}

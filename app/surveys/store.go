@@ -8,6 +8,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -22,6 +23,29 @@ type Store struct {
 	db        *gorm.DB
 	now       func() time.Time
 	markerKey []byte
+	parsed    sync.Map // survey id -> parsedDef
+}
+
+// parsedDef is a survey's definition as parsed for one version of it.
+type parsedDef struct {
+	version time.Time
+	def     Definition
+}
+
+// Definition returns sv's parsed definition. Parsing is kept per survey
+// version (every change bumps updated_at, on every instance), since the
+// answering path would otherwise decode the same JSON on each request.
+// The result is shared: callers must not modify it.
+func (s *Store) Definition(sv *models.Survey) (Definition, error) {
+	if v, ok := s.parsed.Load(sv.ID); ok && v.(parsedDef).version.Equal(sv.UpdatedAt) {
+		return v.(parsedDef).def, nil
+	}
+	d, err := Parse(sv.Definition)
+	if err != nil {
+		return Definition{}, err
+	}
+	s.parsed.Store(sv.ID, parsedDef{version: sv.UpdatedAt, def: d})
+	return d, nil
 }
 
 // NewStore returns a Store on db.
@@ -326,16 +350,13 @@ type Submission struct {
 
 // Submit validates and stores a response, its answers and (unless the
 // survey allows several) the participant's marker, in one transaction.
-func (s *Store) Submit(ctx context.Context, surveyID string, sub Submission) (string, error) {
-	sv, err := s.Get(ctx, surveyID)
-	if err != nil {
-		return "", err
-	}
+// sv is the survey as just loaded by the caller.
+func (s *Store) Submit(ctx context.Context, sv *models.Survey, sub Submission) (string, error) {
 	now := s.now()
 	if !Accepting(sv, now) {
 		return "", &apperr.Conflict{MessageID: "survey.closed"}
 	}
-	def, err := Parse(sv.Definition)
+	def, err := s.Definition(sv)
 	if err != nil {
 		return "", err
 	}
