@@ -4,6 +4,7 @@ package accounts
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,10 +46,22 @@ func fieldErrors(c *fiber.Ctx, err error) (map[string]string, error) {
 	return nil, err
 }
 
-// safeNext keeps redirects after login on this site.
+// safeNext keeps redirects after login on this site: a path, with no
+// scheme, host, backslash or control character (browsers drop tabs and
+// newlines, which would turn "/\t/evil" into "//evil").
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/staff"
+	const fallback = "/staff"
+	if !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\") {
+		return fallback
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(next, "//") {
+		return fallback
 	}
 	return next
 }

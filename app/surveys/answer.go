@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"strconv"
@@ -197,7 +198,7 @@ func (h *Handlers) renderSection(c *fiber.Ctx, status int, sv *models.Survey, d 
 			}
 		}
 		if visible[q.Key] || samePage {
-			qs = append(qs, view(q, dr.Answers, lang, main, l, errs, d))
+			qs = append(qs, view(q, dr.Answers, lang, main, l, errs, d, samePage))
 		}
 	}
 	// Progress counts pages still possible: a page whose condition is on a
@@ -303,7 +304,22 @@ func (h *Handlers) SectionPost(c *fiber.Ctx) error {
 		}
 		return c.Redirect(base+"/s/"+strconv.Itoa(next+1), fiber.StatusSeeOther)
 	}
+	if err := save(i); err != nil {
+		return err
+	}
+	claimed, err := h.store.ClaimDraft(c.UserContext(), token)
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return c.Redirect(base+"/thanks", fiber.StatusSeeOther) // a double click: the first one is being stored
+	}
 	_, err = h.store.Submit(c.UserContext(), sv, Submission{Answers: dr.Answers, Participant: page.Participant(c), Channel: dr.Channel})
+	if err != nil {
+		if rerr := h.store.ReleaseDraft(context.WithoutCancel(c.UserContext()), token, i); rerr != nil {
+			return rerr
+		}
+	}
 	var v *apperr.Validation
 	var cf *apperr.Conflict
 	switch {
@@ -324,7 +340,7 @@ func (h *Handlers) SectionPost(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := h.store.DeleteDraft(c.UserContext(), token); err != nil {
+	if err := h.store.FinishDraft(c.UserContext(), token); err != nil {
 		return err
 	}
 	page.Sess(c).Delete(draftKey(sv.ID))

@@ -471,7 +471,7 @@ func (h *Handlers) Preview(c *fiber.Ctx) error {
 	for _, s := range d.Sections {
 		p := pv{Title: s.Title.In(lang, main), Cond: condText(d, s.ShowIf, lang, main)}
 		for _, q := range s.Questions {
-			p.Questions = append(p.Questions, view(q, Answers{}, lang, main, l, nil, d))
+			p.Questions = append(p.Questions, view(q, Answers{}, lang, main, l, nil, d, false))
 		}
 		pages = append(pages, p)
 	}

@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func questionFrom(form url.Values, langs []string) (Question, error) {
 			return nil
 		}
 		f, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e12 {
 			v.Add(field, "validation.number_invalid")
 			return nil
 		}

@@ -6,6 +6,7 @@ package surveys
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 
@@ -234,6 +235,11 @@ func validateQuestion(v *apperr.Validation, f string, q Question) {
 			checkText(v, f+".scale.max_label", q.Scale.MaxLabel, false)
 		}
 	case Number:
+		for _, b := range []*float64{q.Min, q.Max} {
+			if b != nil && (math.IsNaN(*b) || math.IsInf(*b, 0) || math.Abs(*b) > 1e12) {
+				v.Add(f+".max", "survey.range_invalid")
+			}
+		}
 		if q.Min != nil && q.Max != nil && *q.Min > *q.Max {
 			v.Add(f+".max", "survey.range_invalid")
 		}

@@ -10,7 +10,7 @@ import (
 
 // Channels offered as ready-made links in the builder, so staff can see
 // which channel brought whom.
-var Channels = []string{"web", "facebook", "x", "instagram", "linkedin", "email", "newsletter", "qr", "panel", "link"}
+var Channels = []string{"web", "facebook", "x", "instagram", "linkedin", "email", "newsletter", "qr", "panel", "link", "unlisted"}
 
 // publicURL is the survey's stable public address.
 func (h *Handlers) publicURL(sv *models.Survey) string { return h.baseURL + "/surveys/" + sv.ID }

@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -68,7 +69,7 @@ func FromForm(s Section, form url.Values) Answers {
 			}
 		case Scale, Number:
 			if first != "" {
-				if n, err := strconv.ParseFloat(strings.Replace(first, ",", ".", 1), 64); err == nil {
+				if n, err := strconv.ParseFloat(strings.Replace(first, ",", ".", 1), 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
 					a[q.Key] = n
 				} else {
 					a[q.Key] = first

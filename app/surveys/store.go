@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +22,7 @@ type Store struct {
 	db        *gorm.DB
 	now       func() time.Time
 	markerKey []byte
+	zone      *time.Location
 	parsed    sync.Map // survey id -> parsedDef
 }
 
@@ -50,7 +50,13 @@ func (s *Store) Definition(sv *models.Survey) (Definition, error) {
 
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }, zone: time.UTC}
+}
+
+// WithZone sets the time zone of response dates (the municipality's).
+func (s *Store) WithZone(zone *time.Location) *Store {
+	s.zone = zone
+	return s
 }
 
 // WithMarkerKey sets the secret that response markers are keyed with, so
@@ -321,15 +327,20 @@ func Accepting(sv *models.Survey, now time.Time) bool {
 	return sv.Status == models.SurveyOpen && (sv.OpensAt == nil || !sv.OpensAt.After(now)) && (sv.ClosesAt == nil || sv.ClosesAt.After(now))
 }
 
-var channelRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,29}$`)
-
-// Channel cleans a ?channel= value: a short lower-case slug, else "web".
+// Channel cleans a ?channel= value: one of the known channels, else
+// "unlisted". Free text is refused on purpose: a channel made up for one
+// person would name the author of an anonymous response.
 func Channel(c string) string {
 	c = strings.ToLower(strings.TrimSpace(c))
-	if !channelRe.MatchString(c) {
+	if c == "" {
 		return "web"
 	}
-	return c
+	for _, k := range Channels {
+		if k == c {
+			return c
+		}
+	}
+	return "unlisted"
 }
 
 // marker is what a response marker stores: an HMAC of survey and
@@ -364,7 +375,7 @@ func (s *Store) Submit(ctx context.Context, sv *models.Survey, sub Submission) (
 	if err != nil {
 		return "", err
 	}
-	resp := models.Response{ID: models.NewID(), SurveyID: sv.ID, Channel: Channel(sub.Channel), SubmittedOn: now.Format("2006-01-02")}
+	resp := models.Response{ID: models.NewID(), SurveyID: sv.ID, Channel: Channel(sub.Channel), SubmittedOn: now.In(s.zone).Format("2006-01-02")}
 	if !sv.Anonymous && sub.Participant != "" {
 		resp.ParticipantID = &sub.Participant
 		resp.SubmittedAt = &now

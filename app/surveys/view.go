@@ -47,7 +47,9 @@ type RowView struct {
 // FieldName is the form field of a question ("q.<key>").
 func FieldName(key string) string { return "q." + key }
 
-func view(q Question, a Answers, lang, main string, l *i18n.L, errs map[string]string, def Definition) QuestionView {
+// view prepares q for a page; samePage says its condition's question is on
+// the same page (so the page shows it with a hint and the script toggles it).
+func view(q Question, a Answers, lang, main string, l *i18n.L, errs map[string]string, def Definition, samePage bool) QuestionView {
 	t := func(x models.Text) string { return x.In(lang, main) }
 	v := QuestionView{Key: q.Key, Type: q.Type, Text: t(q.Text), Help: t(q.Help), Required: q.Required, AllowOther: q.AllowOther,
 		MaxLength: q.MaxLength(), MaxSelections: q.MaxSelections, Error: translate(l, errs[q.Key]), OtherError: translate(l, errs[otherKey(q.Key)])}
@@ -95,7 +97,7 @@ func view(q Question, a Answers, lang, main string, l *i18n.L, errs map[string]s
 	default:
 		v.Value, _ = a[q.Key].(string)
 	}
-	if q.ShowIf != nil {
+	if q.ShowIf != nil && samePage {
 		v.CondQuestion = q.ShowIf.Question
 		v.CondOptions = strings.Join(q.ShowIf.AnyOf, " ")
 		if src, ok := def.Question(q.ShowIf.Question); ok {

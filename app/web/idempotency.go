@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -26,10 +27,17 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	if textcheck.Line(key, 200, true) != "" {
 		return apperr.Invalid("Idempotency-Key", "validation.invalid_text")
 	}
+	// The caller is stored as an HMAC: the row must not name the person who
+	// sent, say, an anonymous survey response. A caller without a session yet
+	// gets a new participant on every request, so its retries are matched by
+	// the key alone.
 	caller := "participant:" + page.Participant(c)
 	if a := page.Account(c); a != nil {
 		caller = "account:" + a.ID
+	} else if sess := page.Sess(c); sess == nil || sess.Gorilla().IsNew {
+		caller = "new-visitor"
 	}
+	caller = hex.EncodeToString(derive(s.idemKey, caller))
 	row := models.IdempotencyKey{Caller: caller, Key: utils.CopyString(key), Method: c.Method(), Path: utils.CopyString(c.Path()), CreatedAt: time.Now().UTC()}
 	res := s.db.WithContext(c.UserContext()).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 	if res.Error != nil {

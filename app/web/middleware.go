@@ -55,9 +55,15 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 	if status >= 500 {
 		lvl = slog.LevelError
 	}
-	s.log.Log(c.UserContext(), lvl, "request",
-		"id", requestID(c), "method", c.Method(), "path", c.Path(), "status", status,
-		"ms", time.Since(start).Milliseconds(), "ip", page.ClientIP(c))
+	// The route pattern, not the path: paths hold resume tokens and ids that,
+	// with the time, could tie a person to an anonymous response. For the same
+	// reason answering routes are logged without the client address.
+	route := c.Route().Path
+	attrs := []any{"id", requestID(c), "method", c.Method(), "route", route, "status", status, "ms", time.Since(start).Milliseconds()}
+	if !strings.HasPrefix(route, "/surveys/") && !strings.HasPrefix(route, "/api/v1/surveys/:id/responses") {
+		attrs = append(attrs, "ip", page.ClientIP(c))
+	}
+	s.log.Log(c.UserContext(), lvl, "request", attrs...)
 	return err
 }
 
@@ -124,8 +130,8 @@ func isWrite(method string) bool {
 // A bad token is refused outright rather than treated as anonymous.
 func (s *Server) bearer(c *fiber.Ctx) error {
 	h := c.Get(fiber.HeaderAuthorization)
-	if h == "" {
-		return c.Next()
+	if h == "" || !page.IsAPI(c) {
+		return c.Next() // pages use the session cookie only
 	}
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok {
@@ -206,16 +212,18 @@ func (s *Server) loadAccount(c *fiber.Ctx, sess *page.Session) error {
 // signIn binds the session to a, under a new session id.
 func (s *Server) signIn(sess *page.Session, a *models.Account) {
 	sess.Renew()
+	// A new participant id: answers given before signing in stay unlinked to the account.
+	sess.Delete(auth.KeyParticipant)
 	now := s.now().Unix()
 	sess.Set(auth.KeyAccount, a.ID)
 	sess.Set(auth.KeyAuthAt, now)
 	sess.Set(auth.KeySeenAt, now)
 }
 
-// signOut unbinds the account and renews the session id; the anonymous
-// participant id stays.
+// signOut unbinds the account and renews the session id; the visitor
+// continues as a new anonymous participant.
 func (s *Server) signOut(sess *page.Session) {
-	sess.Delete(auth.KeyAccount, auth.KeyAuthAt, auth.KeySeenAt)
+	sess.Delete(auth.KeyAccount, auth.KeyAuthAt, auth.KeySeenAt, auth.KeyParticipant)
 	sess.Renew()
 }
 

@@ -53,6 +53,7 @@ type Server struct {
 	app      *fiber.App
 	now      func() time.Time
 	proxies  []netip.Prefix
+	idemKey  []byte
 }
 
 // New wires the Fiber application.
@@ -71,7 +72,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: d.Config, db: d.DB, log: d.Log, assets: d.Assets, bundle: bundle, render: render,
-		auth: auth.NewStore(d.DB), surveys: surveys.NewStore(d.DB).WithMarkerKey(derive(d.SessionKey, "response-marker")), zone: zone, now: d.Now, proxies: parsePrefixes(d.Config.TrustedProxies),
+		auth: auth.NewStore(d.DB), surveys: surveys.NewStore(d.DB).WithMarkerKey(derive(d.SessionKey, "response-marker")).WithZone(zone), zone: zone, now: d.Now, proxies: parsePrefixes(d.Config.TrustedProxies), idemKey: derive(d.SessionKey, "idempotency"),
 		sessions: auth.NewSessionStore(d.DB, sessions.Options{
 			Path:     "/",
 			MaxAge:   int(d.Config.ParticipantMaxAge.Seconds()),

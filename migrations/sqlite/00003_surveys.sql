@@ -39,7 +39,7 @@ CREATE TABLE response_answers (
     text         TEXT NOT NULL DEFAULT '',
     rank         INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (response_id, question_key, seq)
-);
+) WITHOUT ROWID;
 
 -- One response per participant, enforced without linking the two.
 CREATE TABLE response_markers (

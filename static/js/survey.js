@@ -7,18 +7,22 @@
   var form = document.querySelector(".survey-form");
   if (!form) { return; }
   var conditional = form.querySelectorAll("[data-show-if]");
+  function inputs(key) {
+    return form.querySelectorAll('[name="q.' + key + '"]');
+  }
   function chosen(key) {
     var out = [];
-    form.querySelectorAll('[name="q.' + key + '"]').forEach(function (el) {
+    inputs(key).forEach(function (el) {
       if ((el.type === "radio" || el.type === "checkbox") ? el.checked : el.value) { out.push(el.value); }
     });
     return out;
   }
   function update() {
     conditional.forEach(function (el) {
+      var source = el.getAttribute("data-show-if");
+      if (inputs(source).length === 0) { return; } // not on this page: the server decided
       var want = el.getAttribute("data-any-of").split(" ");
-      var got = chosen(el.getAttribute("data-show-if"));
-      var show = got.some(function (v) { return want.indexOf(v) >= 0; });
+      var show = chosen(source).some(function (v) { return want.indexOf(v) >= 0; });
       el.hidden = !show;
       var hint = el.querySelector(".condition-hint");
       if (hint) { hint.hidden = true; }
