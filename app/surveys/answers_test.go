@@ -1,7 +1,9 @@
 package surveys
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
 	"net/url"
 	"strings"
 	"testing"
@@ -209,5 +211,24 @@ func TestBuilderEdits(t *testing.T) {
 	}
 	if len(d.Sections[0].Questions) != 3 {
 		t.Fatal("an edit changed the original definition")
+	}
+}
+
+func TestNonFiniteNumbersAreRefused(t *testing.T) {
+	d := sample()
+	for _, in := range []string{"NaN", "inf", "-Infinity"} {
+		a := FromForm(d.Sections[1], url.Values{"q.age": {in}, "q.sat": {"3"}})
+		if err := d.CheckSection(1, Merge(Answers{"who": "resident"}, a, d.Sections[1])); fields(err)["age"] != "validation.wrong_type" {
+			t.Errorf("%s: %v", in, fields(err))
+		}
+		if _, err := json.Marshal(a); err != nil {
+			t.Errorf("%s cannot be kept in a draft: %v", in, err)
+		}
+	}
+	inf := math.Inf(1)
+	bad := sample()
+	bad.Sections[1].Questions[0].Max = &inf
+	if fields(bad.Validate())["questions.age.max"] == "" {
+		t.Error("an infinite bound was accepted")
 	}
 }

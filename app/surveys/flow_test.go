@@ -98,6 +98,12 @@ func TestCitizenAnswersPageByPage(t *testing.T) {
 		webtest.Contains(t, intro, "Borgerpanel om sociale medier", "Fortæl os, hvad du forventer.", "Start undersøgelsen",
 			`href="/surveys/`+id+`/s/1?channel=facebook"`, `property="og:title"`, `og:locale" content="da_DK"`, "facebook.com/sharer")
 
+		// A bearer token on a page is ignored, not an error.
+		tokenVisitor := e.Browser()
+		tokenVisitor.Header.Set("Authorization", "Bearer isp_whatever")
+		if a := tokenVisitor.Get(base + "/s/1"); a.Status != http.StatusOK {
+			t.Fatalf("page with a bearer token: %d", a.Status)
+		}
 		page1 := c.Get(base + "/s/1?channel=facebook")
 		webtest.Contains(t, page1, "Side 1 af 2", "Hvem er du?", `name="q.who"`, `data-show-if="active"`, "Svar kun, hvis du svarede", ">Næste<")
 
