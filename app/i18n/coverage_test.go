@@ -127,6 +127,9 @@ func usedIDs(t *testing.T, sections map[string]bool) map[string][]string {
 		used["language.code_"+l] = append(used["language.code_"+l], "language names")
 	}
 	used["home.kind_survey"] = append(used["home.kind_survey"], "home page")
+	for _, k := range []string{"title", "description", "thanks", "page_title", "question", "help", "option", "row", "min_label", "max_label"} {
+		used["survey.missing_"+k] = append(used["survey.missing_"+k], "surveys.Missing")
+	}
 	for m := 1; m <= 12; m++ {
 		used["month."+strconv.Itoa(m)] = append(used["month."+strconv.Itoa(m)], "i18n.Date")
 	}

@@ -220,7 +220,7 @@ func (h *Handlers) renderSection(c *fiber.Ctx, status int, sv *models.Survey, d 
 			errList = append(errList, fiber.Map{"Key": q.Key, "Text": q.Text, "Error": q.Error})
 		}
 		if q.OtherError != "" {
-			errList = append(errList, fiber.Map{"Key": q.Key + ".other", "Text": q.Text, "Error": q.OtherError})
+			errList = append(errList, fiber.Map{"Key": q.Key, "Text": q.Text, "Error": q.OtherError})
 		}
 	}
 	return h.render.Render(c, status, "surveys/section", fiber.Map{

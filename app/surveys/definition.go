@@ -5,7 +5,6 @@ package surveys
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -308,33 +307,37 @@ func Languages(s *models.Survey) []string {
 	return out
 }
 
+// MissingText is one text not yet written in a language: what kind of
+// text (a message id suffix) and where (a section, question or option key).
+type MissingText struct{ Kind, Where string }
+
 // Missing lists, per enabled language, the texts not yet written in it.
-func Missing(s *models.Survey, d Definition) map[string][]string {
-	out := map[string][]string{}
+func Missing(s *models.Survey, d Definition) map[string][]MissingText {
+	out := map[string][]MissingText{}
 	for _, lang := range Languages(s) {
-		var miss []string
-		add := func(label string, t models.Text, required bool) {
+		var miss []MissingText
+		add := func(kind, where string, t models.Text, required bool) {
 			if (required || len(t) > 0 && t.In("") != "") && t[lang] == "" {
-				miss = append(miss, label)
+				miss = append(miss, MissingText{kind, where})
 			}
 		}
-		add("title", s.Title, true)
-		add("description", s.Description, false)
-		add("thanks", s.Thanks, false)
+		add("title", "", s.Title, true)
+		add("description", "", s.Description, false)
+		add("thanks", "", s.Thanks, false)
 		for _, sec := range d.Sections {
-			add("section "+sec.Key, sec.Title, false)
+			add("page_title", sec.Key, sec.Title, false)
 			for _, q := range sec.Questions {
-				add(q.Key, q.Text, true)
-				add(q.Key+" (help)", q.Help, false)
+				add("question", q.Key, q.Text, true)
+				add("help", q.Key, q.Help, false)
 				for _, o := range q.Options {
-					add(fmt.Sprintf("%s: %s", q.Key, o.Key), o.Text, true)
+					add("option", q.Key+": "+o.Key, o.Text, true)
 				}
 				for _, r := range q.Rows {
-					add(fmt.Sprintf("%s: %s", q.Key, r.Key), r.Text, true)
+					add("row", q.Key+": "+r.Key, r.Text, true)
 				}
 				if q.Scale != nil {
-					add(q.Key+" (min label)", q.Scale.MinLabel, false)
-					add(q.Key+" (max label)", q.Scale.MaxLabel, false)
+					add("min_label", q.Key, q.Scale.MinLabel, false)
+					add("max_label", q.Key, q.Scale.MaxLabel, false)
 				}
 			}
 		}
