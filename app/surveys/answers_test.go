@@ -232,3 +232,14 @@ func TestNonFiniteNumbersAreRefused(t *testing.T) {
 		t.Error("an infinite bound was accepted")
 	}
 }
+
+func TestEditingKeepsTextsOfHiddenLanguages(t *testing.T) {
+	old := Question{Key: "q", Type: Single, Text: models.Text{"da": "Hvem?", "nl": "Wie?"},
+		Options: []Option{{"a", models.Text{"da": "A", "nl": "A-nl"}}, {"b", models.Text{"da": "B", "nl": "B-nl"}}}}
+	next := Question{Key: "q", Type: Single, Text: models.Text{"da": "Hvem er du?"},
+		Options: []Option{{"a", models.Text{"da": "A"}}, {"b", models.Text{"da": "B2"}}}}
+	keepOtherLanguages(&old, &next, []string{"da"})
+	if next.Text["nl"] != "Wie?" || next.Text["da"] != "Hvem er du?" || next.Options[1].Text["nl"] != "B-nl" || next.Options[1].Text["da"] != "B2" {
+		t.Fatalf("after edit: %+v", next)
+	}
+}

@@ -365,6 +365,9 @@ func (h *Handlers) SaveQuestion(c *fiber.Ctx) error {
 	section := form.Get("section")
 	if key != "" {
 		q.Key = key // keys never change: answers and conditions refer to them
+		if prev, ok := d.Question(key); ok {
+			keepOtherLanguages(&prev, &q, Languages(sv))
+		}
 	}
 	if err == nil {
 		var next Definition

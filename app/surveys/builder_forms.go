@@ -179,3 +179,38 @@ func sectionFrom(form url.Values, langs []string) Section {
 	}
 	return s
 }
+
+// keepOtherLanguages copies into next the texts old has in languages the
+// form did not show (languages switched off for now), so that editing a
+// question does not silently delete them.
+func keepOtherLanguages(old, next *Question, shown []string) {
+	isShown := map[string]bool{}
+	for _, l := range shown {
+		isShown[l] = true
+	}
+	merge := func(dst *models.Text, src models.Text) {
+		for l, v := range src {
+			if !isShown[l] {
+				if *dst == nil {
+					*dst = models.Text{}
+				}
+				(*dst)[l] = v
+			}
+		}
+	}
+	merge(&next.Text, old.Text)
+	merge(&next.Help, old.Help)
+	for _, pair := range [][2][]Option{{old.Options, next.Options}, {old.Rows, next.Rows}} {
+		for i := range pair[1] {
+			for _, o := range pair[0] {
+				if o.Key == pair[1][i].Key {
+					merge(&pair[1][i].Text, o.Text)
+				}
+			}
+		}
+	}
+	if old.Scale != nil && next.Scale != nil {
+		merge(&next.Scale.MinLabel, old.Scale.MinLabel)
+		merge(&next.Scale.MaxLabel, old.Scale.MaxLabel)
+	}
+}

@@ -79,7 +79,7 @@ func New(d Deps) (*Server, error) {
 			HttpOnly: true,
 			Secure:   d.Config.SecureCookies(),
 			SameSite: http.SameSiteLaxMode,
-		}, d.SessionKey),
+		}, derive(d.SessionKey, "session-hash"), derive(d.SessionKey, "session-block")),
 	}
 	if s.now == nil {
 		s.now = time.Now
