@@ -74,16 +74,27 @@ func (h *Handlers) gate(c *fiber.Ctx, sv *models.Survey) (int, string, error) {
 	return 0, "", nil
 }
 
+// answerable loads a public survey the visitor may answer now. When they
+// may not, it renders the friendly page itself and returns ok = false.
+func (h *Handlers) answerable(c *fiber.Ctx) (sv *models.Survey, d Definition, ok bool, err error) {
+	if sv, d, err = h.public(c); err != nil {
+		return nil, d, false, err
+	}
+	status, reason, err := h.gate(c, sv)
+	if err != nil {
+		return nil, d, false, err
+	}
+	if reason != "" {
+		return nil, d, false, h.unavailable(c, sv, status, reason)
+	}
+	return sv, d, true, nil
+}
+
 // Intro is the survey's public page: what it is about, how long, and a start.
 func (h *Handlers) Intro(c *fiber.Ctx) error {
-	sv, d, err := h.public(c)
-	if err != nil {
+	sv, d, ok, err := h.answerable(c)
+	if !ok {
 		return err
-	}
-	if status, reason, err := h.gate(c, sv); err != nil {
-		return err
-	} else if reason != "" {
-		return h.unavailable(c, sv, status, reason)
 	}
 	lang, main := contentLang(c, sv)
 	channel := Channel(c.Query("channel", "web"))
@@ -155,14 +166,9 @@ func sectionIndex(c *fiber.Ctx, d Definition) (int, error) {
 
 // Section shows one page of the questionnaire with the answers so far.
 func (h *Handlers) Section(c *fiber.Ctx) error {
-	sv, d, err := h.public(c)
-	if err != nil {
+	sv, d, ok, err := h.answerable(c)
+	if !ok {
 		return err
-	}
-	if status, reason, err := h.gate(c, sv); err != nil {
-		return err
-	} else if reason != "" {
-		return h.unavailable(c, sv, status, reason)
 	}
 	i, err := sectionIndex(c, d)
 	if err != nil {
@@ -242,14 +248,9 @@ func formValues(c *fiber.Ctx) url.Values {
 
 // SectionPost saves a page's answers and moves back, forward or to submission.
 func (h *Handlers) SectionPost(c *fiber.Ctx) error {
-	sv, d, err := h.public(c)
-	if err != nil {
+	sv, d, ok, err := h.answerable(c)
+	if !ok {
 		return err
-	}
-	if status, reason, err := h.gate(c, sv); err != nil {
-		return err
-	} else if reason != "" {
-		return h.unavailable(c, sv, status, reason)
 	}
 	i, err := sectionIndex(c, d)
 	if err != nil {

@@ -311,31 +311,7 @@ func (h *Handlers) QuestionForm(c *fiber.Ctx) error {
 
 func (h *Handlers) questionPage(c *fiber.Ctx, status int, sv *models.Survey, d Definition, key, section string, q Question, errs map[string]string) error {
 	lang, main := contentLang(c, sv)
-	type condOpt struct {
-		Value, Text string
-		Checked     bool
-	}
-	type condQ struct {
-		Text    string
-		Options []condOpt
-	}
-	var conds []condQ
-	for _, e := range d.earlierChoices(key, section) {
-		if e.Key == q.Key {
-			continue
-		}
-		cq := condQ{Text: e.Text.In(lang, main)}
-		for _, o := range e.Options {
-			checked := false
-			if q.ShowIf != nil && q.ShowIf.Question == e.Key {
-				for _, k := range q.ShowIf.AnyOf {
-					checked = checked || k == o.Key
-				}
-			}
-			cq.Options = append(cq.Options, condOpt{Value: e.Key + ":" + o.Key, Text: o.Text.In(lang, main), Checked: checked})
-		}
-		conds = append(conds, cq)
-	}
+	conds := conditionChoices(d.earlierChoices(key, section), q.Key, q.ShowIf, lang, main)
 	// Three blank rows to add options without JavaScript.
 	opts := append(append([]Option(nil), q.Options...), Option{}, Option{}, Option{})
 	rows := append(append([]Option(nil), q.Rows...), Option{}, Option{})
@@ -406,28 +382,7 @@ func (h *Handlers) SectionForm(c *fiber.Ctx) error {
 
 func (h *Handlers) sectionPage(c *fiber.Ctx, status int, sv *models.Survey, d Definition, s Section, errs map[string]string) error {
 	lang, main := contentLang(c, sv)
-	type condOpt struct {
-		Value, Text string
-		Checked     bool
-	}
-	type condQ struct {
-		Text    string
-		Options []condOpt
-	}
-	var conds []condQ
-	for _, e := range d.earlierChoices("", s.Key) {
-		cq := condQ{Text: e.Text.In(lang, main)}
-		for _, o := range e.Options {
-			checked := false
-			if s.ShowIf != nil && s.ShowIf.Question == e.Key {
-				for _, k := range s.ShowIf.AnyOf {
-					checked = checked || k == o.Key
-				}
-			}
-			cq.Options = append(cq.Options, condOpt{Value: e.Key + ":" + o.Key, Text: o.Text.In(lang, main), Checked: checked})
-		}
-		conds = append(conds, cq)
-	}
+	conds := conditionChoices(d.earlierChoices("", s.Key), "", s.ShowIf, lang, main)
 	return h.render.Render(c, status, "staff/surveys/section", fiber.Map{
 		"Survey": sv, "Title": sv.Title.In(lang, main), "S": s, "SurveyLangs": Languages(sv), "Conds": conds, "Errors": errs,
 	})
@@ -481,4 +436,38 @@ func (h *Handlers) Preview(c *fiber.Ctx) error {
 	return h.render.Render(c, fiber.StatusOK, "staff/surveys/preview", fiber.Map{
 		"Survey": sv, "Title": sv.Title.In(lang, main), "Description": sv.Description.In(lang, main), "Pages": pages, "SurveyLangs": Languages(sv),
 	})
+}
+
+// condChoice is one answer a condition can pick; condQuestion groups them.
+type condChoice struct {
+	Value, Text string
+	Checked     bool
+}
+
+type condQuestion struct {
+	Text    string
+	Options []condChoice
+}
+
+// conditionChoices offers the answers of earlier questions (except self)
+// that a question's or page's condition can pick, ticking current's.
+func conditionChoices(earlier []Question, self string, current *Condition, lang, main string) []condQuestion {
+	var out []condQuestion
+	for _, e := range earlier {
+		if e.Key == self {
+			continue
+		}
+		cq := condQuestion{Text: e.Text.In(lang, main)}
+		for _, o := range e.Options {
+			checked := false
+			if current != nil && current.Question == e.Key {
+				for _, k := range current.AnyOf {
+					checked = checked || k == o.Key
+				}
+			}
+			cq.Options = append(cq.Options, condChoice{Value: e.Key + ":" + o.Key, Text: o.Text.In(lang, main), Checked: checked})
+		}
+		out = append(out, cq)
+	}
+	return out
 }

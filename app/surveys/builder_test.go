@@ -89,6 +89,8 @@ func TestStaffBuildsASurvey(t *testing.T) {
 			t.Fatalf("definition %+v", qs)
 		}
 
+		webtest.Contains(t, b.Get(loc+"/questions/safe?lang=da"), `value="bike:o1" checked`, `name="scale_max_label.da"`, "Vis kun dette spørgsmål, når")
+
 		// A bad question is refused with messages at the fields.
 		a = form(t, b, loc+"/questions/new?type=single", loc+"/questions", url.Values{"section": {"s1"}, "key": {"Bad Key"}, "type": {"single"},
 			"opt.0.text.da": {"Only one"}})
