@@ -50,7 +50,7 @@ func draftKey(surveyID string) string { return "draft." + surveyID }
 // already answered survey.
 func (h *Handlers) unavailable(c *fiber.Ctx, sv *models.Survey, status int, reason string) error {
 	lang, main := contentLang(c, sv)
-	data := fiber.Map{"Title": sv.Title.In(lang, main), "Reason": page.L(c).T(reason), "SurveyID": sv.ID}
+	data := fiber.Map{"Title": sv.Title.In(lang, main), "Reason": page.L(c).T(reason), "SurveyID": sv.ID, "ContentLang": lang}
 	if sv.OpensAt != nil && sv.OpensAt.After(h.now()) {
 		data["Reason"] = page.L(c).T("survey.opens_on", "Date", page.L(c).DateTime(*sv.OpensAt))
 	}
@@ -99,7 +99,7 @@ func (h *Handlers) Intro(c *fiber.Ctx) error {
 	lang, main := contentLang(c, sv)
 	channel := Channel(c.Query("channel", "web"))
 	return h.render.Render(c, fiber.StatusOK, "surveys/intro", fiber.Map{
-		"Survey": sv, "Title": sv.Title.In(lang, main), "Description": sv.Description.In(lang, main),
+		"Survey": sv, "Title": sv.Title.In(lang, main), "Description": sv.Description.In(lang, main), "ContentLang": lang,
 		"Questions": len(d.Questions()), "Pages": len(d.Sections), "Channel": channel,
 		"StartURL": "/surveys/" + sv.ID + "/s/1?channel=" + url.QueryEscape(channel),
 		"OG":       h.openGraph(c, sv, lang, main), "Share": sharing.Links(h.publicURL(sv), sv.Title.In(lang, main)), "ShareURL": sharing.WithChannel(h.publicURL(sv), sharing.ChannelLink),
@@ -230,7 +230,7 @@ func (h *Handlers) renderSection(c *fiber.Ctx, status int, sv *models.Survey, d 
 		}
 	}
 	return h.render.Render(c, status, "surveys/section", fiber.Map{
-		"Survey": sv, "Title": sv.Title.In(lang, main), "SectionTitle": sec.Title.In(lang, main),
+		"Survey": sv, "Title": sv.Title.In(lang, main), "SectionTitle": sec.Title.In(lang, main), "ContentLang": lang,
 		"Questions": qs, "Index": i + 1, "Position": pos, "Total": total, "IsFirst": prevVisible(d, dr.Answers, i-1) == i || i == 0,
 		"IsLast": !mayFollow(d, dr.Answers, i), "Channel": dr.Channel, "ErrorList": errList,
 		"Action": "/surveys/" + sv.ID + "/s/" + strconv.Itoa(i+1),
@@ -387,6 +387,6 @@ func (h *Handlers) Thanks(c *fiber.Ctx) error {
 	}
 	lang, main := contentLang(c, sv)
 	return h.render.Render(c, fiber.StatusOK, "surveys/thanks", fiber.Map{
-		"Title": sv.Title.In(lang, main), "Thanks": sv.Thanks.In(lang, main), "Survey": sv,
+		"Title": sv.Title.In(lang, main), "Thanks": sv.Thanks.In(lang, main), "Survey": sv, "ContentLang": lang,
 	})
 }

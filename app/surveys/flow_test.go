@@ -399,3 +399,22 @@ func TestDoubleSubmitStoresOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestContentLanguageIsMarked: a survey not offered in the visitor's
+// language is shown in its own, and marked so (WCAG 3.1.2).
+func TestContentLanguageIsMarked(t *testing.T) {
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		staff := e.APIClient("staff@example.org", "staff")
+		body := strings.Replace(fmt.Sprintf(surveyJSON, "true", "false"), `"languages": ["da", "nl", "en"]`, `"languages": ["da"]`, 1)
+		a := staff.PostJSON("/api/v1/surveys", body)
+		var sv struct{ ID string }
+		_ = json.Unmarshal([]byte(a.Body), &sv)
+		staff.PostJSON("/api/v1/surveys/"+sv.ID+"/open", `{}`)
+		pg := e.Browser().Get("/surveys/" + sv.ID + "?lang=en")
+		webtest.Contains(t, pg, `<html lang="en">`, `<h1 lang="da">Borgerpanel om sociale medier</h1>`, "Start the survey")
+		webtest.Contains(t, e.Browser().Get("/surveys/"+sv.ID+"/s/1?lang=en"), `<span lang="da">Hvem er du?</span>`, `lang="da">Borger</label>`, "Page 1 of 2")
+		if strings.Contains(e.Browser().Get("/surveys/"+sv.ID+"?lang=da").Body, `<h1 lang=`) {
+			t.Fatal("content in the page's own language marked as another")
+		}
+	})
+}
