@@ -36,26 +36,16 @@ func (in surveyInput) split() (Meta, Definition) {
 	return m, d
 }
 
-// surveyJSON is the API's view of a survey.
+// surveyJSON is the API's view of a survey: what was put in, and more.
 type surveyJSON struct {
-	ID             string      `json:"id"`
-	Status         string      `json:"status"`
-	Accepting      bool        `json:"accepting_responses"`
-	Title          models.Text `json:"title"`
-	Description    models.Text `json:"description"`
-	Thanks         models.Text `json:"thanks"`
-	Languages      []string    `json:"languages"`
-	Anonymous      bool        `json:"anonymous"`
-	AllowMultiple  bool        `json:"allow_multiple"`
-	PublishResults bool        `json:"publish_results"`
-	OpensAt        *time.Time  `json:"opens_at"`
-	ClosesAt       *time.Time  `json:"closes_at"`
-	Questions      []Question  `json:"questions"`
-	Sections       []Section   `json:"sections"`
-	URL            string      `json:"url"`
-	Responses      *int64      `json:"responses,omitempty"`
-	CreatedAt      time.Time   `json:"created_at"`
-	UpdatedAt      time.Time   `json:"updated_at"`
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	Accepting bool   `json:"accepting_responses"`
+	surveyInput
+	URL       string    `json:"url"`
+	Responses *int64    `json:"responses,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func (h *Handlers) toJSON(sv *models.Survey, responses *int64) (surveyJSON, error) {
@@ -64,9 +54,10 @@ func (h *Handlers) toJSON(sv *models.Survey, responses *int64) (surveyJSON, erro
 		return surveyJSON{}, err
 	}
 	return surveyJSON{
-		ID: sv.ID, Status: sv.Status, Accepting: Accepting(sv, h.now()), Title: sv.Title, Description: sv.Description, Thanks: sv.Thanks,
-		Languages: Languages(sv), Anonymous: sv.Anonymous, AllowMultiple: sv.AllowMultiple, PublishResults: sv.PublishResults,
-		OpensAt: sv.OpensAt, ClosesAt: sv.ClosesAt, Questions: d.Questions(), Sections: d.Sections,
+		ID: sv.ID, Status: sv.Status, Accepting: Accepting(sv, h.now()),
+		surveyInput: surveyInput{Title: sv.Title, Description: sv.Description, Thanks: sv.Thanks, Languages: Languages(sv),
+			Anonymous: sv.Anonymous, AllowMultiple: sv.AllowMultiple, PublishResults: sv.PublishResults,
+			OpensAt: sv.OpensAt, ClosesAt: sv.ClosesAt, Questions: d.Questions(), Sections: d.Sections},
 		URL: h.baseURL + "/surveys/" + sv.ID, Responses: responses, CreatedAt: sv.CreatedAt, UpdatedAt: sv.UpdatedAt,
 	}, nil
 }
