@@ -43,7 +43,9 @@ func Open(cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
 // foreign keys and a busy timeout; write transactions take the lock at BEGIN
 // so two writers wait instead of failing half-way.
 func OpenSQLite(path string, log *slog.Logger) (*gorm.DB, error) {
-	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	// No _time_format: the driver's default is already SQLite's format, and
+	// naming it makes the driver skip _txlock (glebarez/go-sqlite v1.21.2).
+	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	return open(sqlite.Open(dsn), SQLite, 8, 8, log)
 }
 

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -162,5 +163,33 @@ func TestOpenRefusesUnreachablePostgres(t *testing.T) {
 	_, err := Open(config.Config{DatabaseURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", DBMaxOpenConns: 1, DBMaxIdleConns: 1}, log)
 	if err == nil {
 		t.Fatal("opened a database that does not exist")
+	}
+}
+
+// TestSQLiteWriteTransactionsTakeTheLockAtBegin: two transactions that read
+// and then write must wait for each other, not fail with SQLITE_BUSY.
+func TestSQLiteWriteTransactionsTakeTheLockAtBegin(t *testing.T) {
+	gdb := OpenTest(t, SQLite)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- gdb.Transaction(func(tx *gorm.DB) error {
+				var n int64
+				if err := tx.Table("login_throttles").Count(&n).Error; err != nil {
+					return err
+				}
+				return tx.Exec("INSERT INTO login_throttles (key, failures, first_failure_at) VALUES (?, 0, CURRENT_TIMESTAMP)", fmt.Sprint("k", i)).Error
+			})
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

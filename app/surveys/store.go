@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/textcheck"
@@ -352,6 +353,10 @@ func (s *Store) marker(surveyID, participant string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// errSurveyChanged: the survey changed between reading it and storing a
+// response to it; Submit's caller reloads it and tries once more.
+var errSurveyChanged = errors.New("survey changed during submission")
+
 // Submission is one response to store.
 type Submission struct {
 	Answers     Answers
@@ -361,8 +366,24 @@ type Submission struct {
 
 // Submit validates and stores a response, its answers and (unless the
 // survey allows several) the participant's marker, in one transaction.
-// sv is the survey as just loaded by the caller.
+// sv is the survey as just loaded by the caller; should it change before
+// the response is stored, it is read again and checked once more.
 func (s *Store) Submit(ctx context.Context, sv *models.Survey, sub Submission) (string, error) {
+	id, err := s.submit(ctx, sv, sub)
+	if !errors.Is(err, errSurveyChanged) {
+		return id, err
+	}
+	if sv, err = s.Get(ctx, sv.ID); err != nil {
+		return "", err
+	}
+	id, err = s.submit(ctx, sv, sub)
+	if errors.Is(err, errSurveyChanged) {
+		return "", apperr.ErrConflict
+	}
+	return id, err
+}
+
+func (s *Store) submit(ctx context.Context, sv *models.Survey, sub Submission) (string, error) {
 	now := s.now()
 	if !Accepting(sv, now) {
 		return "", &apperr.Conflict{MessageID: "survey.closed"}
@@ -404,6 +425,20 @@ func (s *Store) Submit(ctx context.Context, sv *models.Survey, sub Submission) (
 		}
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The survey must still be the version checked above: a close, an
+		// anonymity change or an edit made meanwhile wins. On PostgreSQL the
+		// share lock makes such a change wait for this transaction instead.
+		q := tx.Model(&models.Survey{}).Where("id = ? AND updated_at = ?", sv.ID, sv.UpdatedAt)
+		if tx.Dialector.Name() == "postgres" {
+			q = q.Clauses(clause.Locking{Strength: "SHARE"})
+		}
+		var same []string
+		if err := q.Pluck("id", &same).Error; err != nil {
+			return err
+		}
+		if len(same) == 0 {
+			return errSurveyChanged
+		}
 		if needMarker && !separate {
 			if err := insertMarker(tx); err != nil {
 				return err
