@@ -203,28 +203,43 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, m Meta) error {
 		return err
 	}
 	// The promise made to respondents cannot change under their answers.
-	sv, err := s.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if sv.Anonymous != m.Anonymous {
-		n, err := s.ResponseCount(ctx, id)
+	// The survey row is locked first, so no response can be stored between
+	// counting and changing (Submit holds a share lock on the same row).
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sv, err := lockSurvey(tx, id)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
-			return apperr.Invalid("anonymous", "survey.locked_anonymity")
+		if sv.Anonymous != m.Anonymous {
+			var n int64
+			if err := tx.Model(&models.Response{}).Where("survey_id = ?", id).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return apperr.Invalid("anonymous", "survey.locked_anonymity")
+			}
 		}
-	}
-	res := s.db.WithContext(ctx).Model(&models.Survey{}).Where("id = ?", id).Updates(map[string]any{
-		"title": m.Title, "description": orEmpty(m.Description), "thanks": orEmpty(m.Thanks), "languages": strings.Join(m.Languages, ","),
-		"anonymous": m.Anonymous, "allow_multiple": m.AllowMultiple, "publish_results": m.PublishResults,
-		"opens_at": m.OpensAt, "closes_at": m.ClosesAt, "updated_at": s.now(),
+		return tx.Model(&models.Survey{}).Where("id = ?", id).Updates(map[string]any{
+			"title": m.Title, "description": orEmpty(m.Description), "thanks": orEmpty(m.Thanks), "languages": strings.Join(m.Languages, ","),
+			"anonymous": m.Anonymous, "allow_multiple": m.AllowMultiple, "publish_results": m.PublishResults,
+			"opens_at": m.OpensAt, "closes_at": m.ClosesAt, "updated_at": s.now(),
+		}).Error
 	})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return apperr.ErrNotFound
+}
+
+// lockSurvey reads a survey for update inside tx (FOR UPDATE on
+// PostgreSQL; SQLite's write transactions are already exclusive).
+func lockSurvey(tx *gorm.DB, id string) (*models.Survey, error) {
+	q := tx
+	if tx.Dialector.Name() == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
-	return res.Error
+	var sv models.Survey
+	err := q.Where("id = ?", id).Take(&sv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.ErrNotFound
+	}
+	return &sv, err
 }
 
 // UpdateDefinition replaces the questions. Once responses exist, removing
@@ -235,11 +250,8 @@ func (s *Store) UpdateDefinition(ctx context.Context, id string, d Definition) e
 		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var sv models.Survey
-		if err := tx.Where("id = ?", id).Take(&sv).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return apperr.ErrNotFound
-			}
+		sv, err := lockSurvey(tx, id)
+		if err != nil {
 			return err
 		}
 		var n int64
