@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -135,7 +134,6 @@ func runBinary(t *testing.T, bin string, env []string) {
 
 	// Graceful shutdown: a login held back by the throttle is in flight when
 	// SIGTERM arrives; it still gets its answer and the process exits 0.
-	anon := &http.Client{}
 	_, body = get("/login")
 	tok := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(body)[1]
 	for i := 0; i < 4; i++ {
@@ -145,7 +143,6 @@ func runBinary(t *testing.T, bin string, env []string) {
 		}
 		resp.Body.Close()
 	}
-	_ = anon
 	done := make(chan int, 1)
 	go func() {
 		resp, err := client.PostForm(base+"/login", url.Values{"_csrf": {tok}, "email": {"slow@example.org"}, "password": {"wrong"}})
@@ -156,7 +153,8 @@ func runBinary(t *testing.T, bin string, env []string) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
-	time.Sleep(300 * time.Millisecond)
+	// The throttle holds this fifth attempt for 2 s; signal well inside that.
+	time.Sleep(700 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -173,5 +171,4 @@ func runBinary(t *testing.T, bin string, env []string) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the binary did not stop within 30 s of SIGTERM")
 	}
-	fmt.Fprint(io.Discard)
 }
