@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"errors"
 	"math"
 	"net/url"
 	"strconv"
@@ -49,6 +50,9 @@ func metaFrom(form url.Values, zone *time.Location) (Meta, error) {
 	return m, v.Err()
 }
 
+// errBadTime: a date and time the form could not read.
+var errBadTime = errors.New("unreadable date and time")
+
 // localTime parses an <input type="datetime-local"> value in the platform's zone.
 func localTime(s string, zone *time.Location) (*time.Time, error) {
 	if s = strings.TrimSpace(s); s == "" {
@@ -60,7 +64,7 @@ func localTime(s string, zone *time.Location) (*time.Time, error) {
 			return &u, nil
 		}
 	}
-	return nil, apperr.ErrBadJSON
+	return nil, errBadTime
 }
 
 // optionsFrom reads the option (or row) table: prefix.N.key, prefix.N.text.<lang>,
