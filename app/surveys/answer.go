@@ -164,18 +164,25 @@ func sectionIndex(c *fiber.Ctx, d Definition) (int, error) {
 	return n - 1, nil
 }
 
+// pageState gathers what both page handlers need: the survey the visitor
+// may answer, the page index from the URL, and the visitor's draft.
+func (h *Handlers) pageState(c *fiber.Ctx) (sv *models.Survey, d Definition, i int, token string, dr *Draft, ok bool, err error) {
+	if sv, d, ok, err = h.answerable(c); !ok {
+		return
+	}
+	if i, err = sectionIndex(c, d); err != nil {
+		return sv, d, 0, "", nil, false, err
+	}
+	if token, dr, err = h.draft(c, sv); err != nil {
+		return sv, d, 0, "", nil, false, err
+	}
+	return sv, d, i, token, dr, true, nil
+}
+
 // Section shows one page of the questionnaire with the answers so far.
 func (h *Handlers) Section(c *fiber.Ctx) error {
-	sv, d, ok, err := h.answerable(c)
+	sv, d, i, _, dr, ok, err := h.pageState(c)
 	if !ok {
-		return err
-	}
-	i, err := sectionIndex(c, d)
-	if err != nil {
-		return err
-	}
-	_, dr, err := h.draft(c, sv)
-	if err != nil {
 		return err
 	}
 	if v := nextVisible(d, dr.Answers, i); v != i {
@@ -231,7 +238,7 @@ func (h *Handlers) renderSection(c *fiber.Ctx, status int, sv *models.Survey, d 
 	}
 	return h.render.Render(c, status, "surveys/section", fiber.Map{
 		"Survey": sv, "Title": sv.Title.In(lang, main), "SectionTitle": sec.Title.In(lang, main), "ContentLang": lang,
-		"Questions": qs, "Index": i + 1, "Position": pos, "Total": total, "IsFirst": prevVisible(d, dr.Answers, i-1) == i || i == 0,
+		"Questions": qs, "Index": i + 1, "Position": pos, "Total": total, "IsFirst": i == 0, // the first page has no condition (nothing comes before it)
 		"IsLast": !mayFollow(d, dr.Answers, i), "Channel": dr.Channel, "ErrorList": errList,
 		"Action": "/surveys/" + sv.ID + "/s/" + strconv.Itoa(i+1),
 	})
@@ -248,16 +255,8 @@ func formValues(c *fiber.Ctx) url.Values {
 
 // SectionPost saves a page's answers and moves back, forward or to submission.
 func (h *Handlers) SectionPost(c *fiber.Ctx) error {
-	sv, d, ok, err := h.answerable(c)
+	sv, d, i, token, dr, ok, err := h.pageState(c)
 	if !ok {
-		return err
-	}
-	i, err := sectionIndex(c, d)
-	if err != nil {
-		return err
-	}
-	token, dr, err := h.draft(c, sv)
-	if err != nil {
 		return err
 	}
 	form := formValues(c)

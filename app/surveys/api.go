@@ -184,11 +184,7 @@ func (h *Handlers) APITemplates(c *fiber.Ctx) error {
 
 // APIFromTemplate creates a draft survey from a template.
 func (h *Handlers) APIFromTemplate(c *fiber.Ctx) error {
-	t, ok := TemplateByKey(c.Params("key"))
-	if !ok {
-		return apperr.ErrNotFound
-	}
-	sv, err := h.store.Create(c.UserContext(), t.Meta, t.Definition, t.Key, accountID(c))
+	sv, err := h.store.CreateFromTemplate(c.UserContext(), c.Params("key"), accountID(c))
 	if err != nil {
 		return err
 	}

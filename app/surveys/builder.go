@@ -107,11 +107,7 @@ func settingsFromForm(form url.Values) fiber.Map {
 
 // FromTemplate creates a draft survey from a built-in questionnaire.
 func (h *Handlers) FromTemplate(c *fiber.Ctx) error {
-	t, ok := TemplateByKey(c.Params("key"))
-	if !ok {
-		return apperr.ErrNotFound
-	}
-	sv, err := h.store.Create(c.UserContext(), t.Meta, t.Definition, t.Key, accountID(c))
+	sv, err := h.store.CreateFromTemplate(c.UserContext(), c.Params("key"), accountID(c))
 	if err != nil {
 		return err
 	}

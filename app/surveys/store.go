@@ -156,6 +156,15 @@ func orEmpty(t models.Text) models.Text {
 	return t
 }
 
+// CreateFromTemplate stores a new draft survey from a built-in questionnaire.
+func (s *Store) CreateFromTemplate(ctx context.Context, key string, createdBy *string) (*models.Survey, error) {
+	t, ok := TemplateByKey(key)
+	if !ok {
+		return nil, apperr.ErrNotFound
+	}
+	return s.Create(ctx, t.Meta, t.Definition, t.Key, createdBy)
+}
+
 // Get finds a survey.
 func (s *Store) Get(ctx context.Context, id string) (*models.Survey, error) {
 	var sv models.Survey
