@@ -45,6 +45,7 @@ type Response struct {
 // matrix cell or a ranked option.
 type Answer struct {
 	ResponseID  string `gorm:"primaryKey"`
+	SurveyID    string
 	QuestionKey string `gorm:"primaryKey"`
 	Seq         int    `gorm:"primaryKey"`
 	OptionKey   string
@@ -73,4 +74,22 @@ type ResponseDraft struct {
 	Channel   string
 	UpdatedAt time.Time
 	ExpiresAt time.Time
+}
+
+// ResponseAttribute is a profile value copied onto a response when it was
+// submitted (e.g. a panel member's age band), with no link to the member.
+type ResponseAttribute struct {
+	ResponseID string `gorm:"primaryKey"`
+	Field      string `gorm:"primaryKey"`
+	Value      string
+}
+
+// SurveyWeighting holds the population margins a survey's results are
+// weighted to, as JSON, and the cap on a single weight.
+type SurveyWeighting struct {
+	SurveyID  string `gorm:"primaryKey"`
+	Margins   string
+	WeightCap float64
+	UpdatedBy *string
+	UpdatedAt time.Time
 }

@@ -256,7 +256,7 @@ func simulateDemo(def Definition, surveyID string, now time.Time) ([]models.Resp
 			return nil, nil, fmt.Errorf("simulated response %d: %w", i, err)
 		}
 		for k := range got {
-			got[k].ResponseID = resp.ID
+			got[k].ResponseID, got[k].SurveyID = resp.ID, surveyID
 		}
 		responses[i] = resp
 		rows = append(rows, got...)

@@ -383,6 +383,9 @@ type Submission struct {
 	Answers     Answers
 	Participant string // the session's participant id
 	Channel     string
+	// Attributes are profile values (field -> value key) stored with the
+	// response, e.g. from a panel member's profile; never the member.
+	Attributes map[string]string
 }
 
 // Submit validates and stores a response, its answers and (unless the
@@ -423,7 +426,11 @@ func (s *Store) submit(ctx context.Context, sv *models.Survey, sub Submission) (
 		resp.SubmittedAt = &now
 	}
 	for i := range rows {
-		rows[i].ResponseID = resp.ID
+		rows[i].ResponseID, rows[i].SurveyID = resp.ID, sv.ID
+	}
+	attrs := make([]models.ResponseAttribute, 0, len(sub.Attributes))
+	for f, v := range sub.Attributes {
+		attrs = append(attrs, models.ResponseAttribute{ResponseID: resp.ID, Field: f, Value: v})
 	}
 	needMarker := !sv.AllowMultiple
 	if needMarker && sub.Participant == "" {
@@ -469,7 +476,12 @@ func (s *Store) submit(ctx context.Context, sv *models.Survey, sub Submission) (
 			return err
 		}
 		if len(rows) > 0 {
-			return tx.Create(&rows).Error
+			if err := tx.Create(&rows).Error; err != nil {
+				return err
+			}
+		}
+		if len(attrs) > 0 {
+			return tx.Create(&attrs).Error
 		}
 		return nil
 	})
