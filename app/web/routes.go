@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/inspraak/inspraak/app/accounts"
+	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/models"
 )
@@ -36,6 +37,7 @@ func (s *Server) routes() {
 
 	acc := accounts.New(s.auth, s.render, s.signIn, s.signOut)
 	sv := surveys.NewHandlers(s.surveys, s.render, s.cfg.BaseURL, s.zone)
+	rs := results.NewHandlers(results.NewStore(s.db, s.surveys), s.render, s.zone)
 	staff := requireAccount()
 	comms := requireAccount(models.RoleStaff)
 	admin := requireAccount(models.RoleAdmin)
@@ -84,6 +86,9 @@ func (s *Server) routes() {
 	a.Post("/staff/surveys/:id/sections/:key", comms, sv.SaveSection)
 	a.Post("/staff/surveys/:id/sections/:key/move", comms, sv.MoveSection)
 	a.Post("/staff/surveys/:id/sections/:key/delete", comms, sv.DeleteSection)
+
+	// Results and exports.
+	_ = rs
 
 	// Administration.
 	a.Get("/admin/accounts", admin, acc.List)
