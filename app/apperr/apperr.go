@@ -53,3 +53,21 @@ func (c *Conflict) Error() string { return "conflict: " + c.MessageID }
 
 // Is makes errors.Is(err, ErrConflict) true for every *Conflict.
 func (c *Conflict) Is(target error) bool { return target == ErrConflict }
+
+// BadQuery is a Validation of URL query parameters (a filter, a sort, a
+// language): the request, not a form, was wrong, so it answers 400.
+type BadQuery struct{ V *Validation }
+
+func (q *BadQuery) Error() string { return "bad query parameters" }
+
+// Unwrap lets errors.As find the field messages.
+func (q *BadQuery) Unwrap() error { return q.V }
+
+// Query turns a Validation of query parameters into a BadQuery (nil stays nil).
+func Query(err error) error {
+	var v *Validation
+	if errors.As(err, &v) {
+		return &BadQuery{V: v}
+	}
+	return err
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,6 +40,11 @@ type Config struct {
 	// DemoOnEmpty loads the demo accounts when an SQLite database has none.
 	DemoOnEmpty bool
 	BodyLimit   int
+	// SMTPURL is where mail goes (smtp://user:pass@host:587 with STARTTLS,
+	// smtps://... with TLS from the start); empty: mail goes to the log and
+	// the admin mail page.
+	SMTPURL  string
+	MailFrom string
 }
 
 // Getenv is os.Getenv or a map lookup in tests.
@@ -57,6 +63,8 @@ func Load(getenv Getenv) (Config, error) {
 		LogFormat:       or(getenv("LOG_FORMAT"), "text"),
 		TimeZone:        or(getenv("TIMEZONE"), "Europe/Copenhagen"),
 		BodyLimit:       1 << 20,
+		SMTPURL:         getenv("SMTP_URL"),
+		MailFrom:        or(getenv("MAIL_FROM"), "Inspraak <noreply@inspraak.invalid>"),
 	}
 	var errs []error
 	dur := func(name, def string) time.Duration {
@@ -114,6 +122,18 @@ func Load(getenv Getenv) (Config, error) {
 			}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, errors.New("SMTP_URL: want smtp://user:password@host:587 or smtps://user:password@host:465"))
+		} else if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				errs = append(errs, errors.New("SMTP_URL: the port must be a number from 1 to 65535"))
+			}
+		}
+	}
+	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
+		errs = append(errs, fmt.Errorf("MAIL_FROM: want an address such as \"Inspraak <noreply@example.org>\", got %q", c.MailFrom))
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("TIMEZONE: unknown time zone %q", c.TimeZone))

@@ -151,6 +151,10 @@ func (l *L) Number(n any) string {
 	}
 }
 
+// Percent formats a percentage (0..100) with one decimal, e.g. "43,2 %"
+// in Danish, "43,2%" in Dutch, "43.2%" in English.
+func (l *L) Percent(p float64) string { return l.T("format.percent", "P", l.Number(p)) }
+
 // Date formats t as a long date in the platform's time zone, e.g.
 // "1. februar 2013", "1 februari 2013", "1 February 2013".
 func (l *L) Date(t time.Time) string {

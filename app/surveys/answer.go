@@ -314,7 +314,8 @@ func (h *Handlers) SectionPost(c *fiber.Ctx) error {
 	if !claimed {
 		return c.Redirect(base+"/thanks", fiber.StatusSeeOther) // a double click: the first one is being stored
 	}
-	_, err = h.store.Submit(c.UserContext(), sv, Submission{Answers: dr.Answers, Participant: page.Participant(c), Channel: dr.Channel})
+	invite := page.Sess(c).String(InvitationKey(sv.ID))
+	_, err = h.submit(c.UserContext(), sv, Submission{Answers: dr.Answers, Participant: page.Participant(c), Channel: dr.Channel}, invite, page.ClientIP(c))
 	if err != nil {
 		if rerr := h.store.ReleaseDraft(context.WithoutCancel(c.UserContext()), token, i); rerr != nil {
 			return rerr
@@ -323,6 +324,8 @@ func (h *Handlers) SectionPost(c *fiber.Ctx) error {
 	var v *apperr.Validation
 	var cf *apperr.Conflict
 	switch {
+	case errors.As(err, &v) && v.Fields["token"] != "":
+		return h.unavailable(c, sv, fiber.StatusUnprocessableEntity, v.Fields["token"])
 	case errors.As(err, &v):
 		// An earlier page no longer validates (e.g. the survey changed): go there.
 		for j, s := range d.Sections {
@@ -343,7 +346,7 @@ func (h *Handlers) SectionPost(c *fiber.Ctx) error {
 	if err := h.store.FinishDraft(c.UserContext(), token); err != nil {
 		return err
 	}
-	page.Sess(c).Delete(draftKey(sv.ID))
+	page.Sess(c).Delete(draftKey(sv.ID), InvitationKey(sv.ID))
 	return c.Redirect(base+"/thanks", fiber.StatusSeeOther)
 }
 

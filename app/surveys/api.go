@@ -138,11 +138,6 @@ func (h *Handlers) APIRespond(c *fiber.Ctx) error {
 	if err := page.BindJSON(c, &in); err != nil {
 		return err
 	}
-	if in.Token != "" {
-		// Panel invitation tokens arrive with the panels feature; until then
-		// no token is valid.
-		return apperr.Invalid("token", "survey.token_invalid")
-	}
 	if in.Answers == nil {
 		in.Answers = Answers{}
 	}
@@ -157,7 +152,9 @@ func (h *Handlers) APIRespond(c *fiber.Ctx) error {
 	if channel == "" {
 		channel = c.Query("channel")
 	}
-	id, err := h.store.Submit(c.UserContext(), sv, Submission{Answers: in.Answers, Participant: participant(c), Channel: channel})
+	// A token is a panel invitation: used once, and the response gets the
+	// member's profile values (never the member).
+	id, err := h.submit(c.UserContext(), sv, Submission{Answers: in.Answers, Participant: participant(c), Channel: channel}, in.Token, page.ClientIP(c))
 	if err != nil {
 		return err
 	}

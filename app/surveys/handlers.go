@@ -13,6 +13,7 @@ type Handlers struct {
 	baseURL string
 	zone    *time.Location
 	now     func() time.Time
+	invites Invitations
 }
 
 // NewHandlers returns the survey handlers.

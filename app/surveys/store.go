@@ -518,3 +518,14 @@ func (s *Store) ByChannel(ctx context.Context, id string) ([]ChannelCount, error
 		Where("survey_id = ?", id).Group("channel").Order("count DESC, channel").Scan(&out).Error
 	return out, err
 }
+
+// SetPublishResults publishes or withdraws a survey's results page. It
+// leaves updated_at alone: what respondents answer is unchanged, so
+// responses in flight need not be checked again.
+func (s *Store) SetPublishResults(ctx context.Context, id string, publish bool) error {
+	res := s.db.WithContext(ctx).Model(&models.Survey{}).Where("id = ?", id).Update("publish_results", publish)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return apperr.ErrNotFound
+	}
+	return res.Error
+}

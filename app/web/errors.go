@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"sort"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -27,7 +28,10 @@ func classify(err error) (status int, code, messageID string) {
 	var v *apperr.Validation
 	var c *apperr.Conflict
 	var fe *fiber.Error
+	var bq *apperr.BadQuery
 	switch {
+	case errors.As(err, &bq):
+		return fiber.StatusBadRequest, "bad_query", "error.bad_query"
 	case errors.As(err, &v):
 		return fiber.StatusUnprocessableEntity, "validation_failed", "error.validation"
 	case errors.As(err, &c):
@@ -103,9 +107,25 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if status == fiber.StatusNotFound {
 		tmpl = "errors/404"
 	}
-	if rerr := s.render.Render(c, status, tmpl, fiber.Map{"Status": status, "Message": l.T(msgID), "Code": code}); rerr != nil {
+	var details []string
+	var bq *apperr.BadQuery
+	if errors.As(err, &bq) {
+		for _, f := range sortedFields(bq.V.Fields) {
+			details = append(details, f+": "+l.T(bq.V.Fields[f]))
+		}
+	}
+	if rerr := s.render.Render(c, status, tmpl, fiber.Map{"Status": status, "Message": l.T(msgID), "Code": code, "Details": details}); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		return c.Status(status).SendString(l.T(msgID))
 	}
 	return nil
+}
+
+func sortedFields(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -60,7 +60,7 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 	// reason answering routes are logged without the client address.
 	route := c.Route().Path
 	attrs := []any{"id", requestID(c), "method", c.Method(), "route", route, "status", status, "ms", time.Since(start).Milliseconds()}
-	if !strings.HasPrefix(route, "/surveys/") && !strings.HasPrefix(route, "/api/v1/surveys/:id/responses") {
+	if !strings.HasPrefix(route, "/surveys/") && !strings.HasPrefix(route, "/api/v1/surveys/:id/responses") && !strings.HasPrefix(route, "/i/") {
 		attrs = append(attrs, "ip", page.ClientIP(c))
 	}
 	s.log.Log(c.UserContext(), lvl, "request", attrs...)

@@ -9,6 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/inspraak/inspraak/app/accounts"
+	"github.com/inspraak/inspraak/app/mail"
+	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/models"
@@ -36,8 +38,10 @@ func (s *Server) routes() {
 	a.Use(s.language, cleanInput, s.bearer, s.session, s.csrf)
 
 	acc := accounts.New(s.auth, s.render, s.signIn, s.signOut)
-	sv := surveys.NewHandlers(s.surveys, s.render, s.cfg.BaseURL, s.zone)
-	rs := results.NewHandlers(results.NewStore(s.db, s.surveys), s.render, s.zone)
+	sv := surveys.NewHandlers(s.surveys, s.render, s.cfg.BaseURL, s.zone).WithInvitations(s.panels)
+	pn := panels.NewHandlers(s.panels, s.surveys, s.render, s.cfg.BaseURL)
+	ml := mail.NewHandlers(s.outbox, s.render, s.cfg.SMTPURL == "")
+	rs := results.NewHandlers(results.NewStore(s.db, s.surveys), s.render, s.zone).WithProfiles(s.panels)
 	staff := requireAccount()
 	comms := requireAccount(models.RoleStaff)
 	admin := requireAccount(models.RoleAdmin)
@@ -55,6 +59,17 @@ func (s *Server) routes() {
 	a.Get("/surveys/:id/saved", sv.Saved)
 	a.Get("/surveys/:id/resume/:token", sv.Resume)
 	a.Get("/surveys/:id/thanks", sv.Thanks)
+
+	// Citizen panels, for citizens: sign-up, the personal member link
+	// (confirm, manage, leave) and personal invitation links.
+	a.Get("/panels/:id/join", pn.JoinForm)
+	a.Post("/panels/:id/join", pn.Join)
+	a.Get("/panels/:id/join/sent", pn.JoinSent)
+	a.Get("/panels/member/:token", pn.Member)
+	a.Post("/panels/member/:token", pn.SaveProfile)
+	a.Post("/panels/member/:token/confirm", pn.Confirm)
+	a.Post("/panels/member/:token/leave", pn.Leave)
+	a.Get("/i/:token", pn.Invitation)
 
 	// Signed-in pages.
 	a.Get("/staff", staff, s.dashboard)
@@ -88,7 +103,29 @@ func (s *Server) routes() {
 	a.Post("/staff/surveys/:id/sections/:key/delete", comms, sv.DeleteSection)
 
 	// Results and exports.
-	_ = rs
+	a.Get("/method", rs.Method)
+	a.Get("/surveys/:id/results", rs.Public)
+	a.Get("/staff/surveys/:id/results", comms, rs.Show)
+	a.Get("/staff/surveys/:id/results/texts/:key", comms, rs.Texts)
+	a.Get("/staff/surveys/:id/results/crosstab", comms, rs.CrossTab)
+	a.Post("/staff/surveys/:id/results/publish", comms, rs.Publish)
+	a.Get("/staff/surveys/:id/report", comms, rs.Report)
+	a.Get("/staff/surveys/:id/weighting", comms, rs.WeightingForm)
+	a.Post("/staff/surveys/:id/weighting", comms, rs.SaveWeightingForm)
+	a.Post("/staff/surveys/:id/weighting/delete", comms, rs.DeleteWeightingForm)
+	a.Get("/staff/surveys/:id/export.csv", comms, rs.ExportCSV)
+	a.Get("/staff/surveys/:id/export.xlsx", comms, rs.ExportXLSX)
+	a.Get("/api/v1/surveys/:id/export.csv", comms, rs.ExportCSV)
+	a.Get("/api/v1/surveys/:id/export.xlsx", comms, rs.ExportXLSX)
+
+	// Citizen panels.
+	a.Get("/staff/panels", comms, pn.List)
+	a.Post("/staff/panels", comms, pn.Create)
+	a.Get("/staff/panels/:id", comms, pn.Show)
+	a.Post("/staff/panels/:id/fields", comms, pn.SaveField)
+	a.Post("/staff/panels/:id/invitations", comms, pn.Invite)
+	a.Post("/staff/panels/:id/import", comms, pn.Import)
+	a.Get("/staff/panels/:id/members.csv", comms, pn.Export)
 
 	// Administration.
 	a.Get("/admin/accounts", admin, acc.List)
@@ -98,6 +135,8 @@ func (s *Server) routes() {
 	a.Post("/admin/accounts/:id", admin, acc.Update)
 	a.Post("/admin/accounts/:id/tokens", admin, acc.CreateToken)
 	a.Post("/admin/accounts/:id/tokens/:token/revoke", admin, acc.RevokeToken)
+	a.Get("/admin/mail", admin, ml.List)
+	a.Get("/admin/mail/:id", admin, ml.Show)
 
 	// JSON API.
 	api := a.Group("/api/v1", s.idempotent)
@@ -111,8 +150,16 @@ func (s *Server) routes() {
 	api.Post("/surveys/:id/open", comms, sv.APIOpen)
 	api.Post("/surveys/:id/close", comms, sv.APIClose)
 	api.Post("/surveys/:id/responses", sv.APIRespond)
+	api.Get("/surveys/:id/results", rs.APIResults)
+	api.Get("/surveys/:id/weighting", comms, rs.APIWeighting)
+	api.Put("/surveys/:id/weighting", comms, rs.APISaveWeighting)
+	api.Delete("/surveys/:id/weighting", comms, rs.APIDeleteWeighting)
 	api.Get("/templates", comms, sv.APITemplates)
 	api.Post("/templates/:key/surveys", comms, sv.APIFromTemplate)
+	api.Post("/panels", comms, pn.APICreate)
+	api.Post("/panels/:id/members", pn.APIJoin)
+	api.Post("/panels/:id/invitations", comms, pn.APIInvite)
+	api.Get("/panels/:id/stats", comms, pn.APIStats)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/i18n"
+	"github.com/inspraak/inspraak/app/mail"
+	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/web/page"
 )
@@ -54,6 +56,9 @@ type Server struct {
 	now      func() time.Time
 	proxies  []netip.Prefix
 	idemKey  []byte
+	outbox   *mail.Outbox
+	mailer   *mail.Worker
+	panels   *panels.Store
 }
 
 // New wires the Fiber application.
@@ -84,6 +89,9 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if err := s.wireMail(d, bundle); err != nil {
+		return nil, err
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "inspraak",
 		BodyLimit:             d.Config.BodyLimit,
@@ -111,14 +119,53 @@ func (s *Server) Listen(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(s.cfg.Addr) }()
 	go s.purge(ctx)
+	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() { defer close(workerDone); s.mailer.Run(wctx) }()
 	select {
 	case err := <-errc:
+		stopWorker()
+		<-workerDone
 		return err
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
-	return s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+	// The mail worker finishes the mail it is sending and hands back the rest.
+	stopWorker()
+	<-workerDone
+	return err
 }
+
+// wireMail builds the outbox, the mail worker and the panels store that
+// feeds it. Without SMTP_URL mail goes to the log and stays readable at
+// /admin/mail.
+func (s *Server) wireMail(d Deps, bundle *i18n.Bundle) error {
+	tmpl, err := mail.NewTemplates(d.Assets.Templates, bundle)
+	if err != nil {
+		return err
+	}
+	s.outbox = mail.NewOutbox(d.DB, s.now)
+	var sender mail.Sender = mail.LogSender{Log: d.Log}
+	if d.Config.SMTPURL != "" {
+		if sender, err = mail.NewSMTPSender(d.Config.SMTPURL, d.Config.MailFrom); err != nil {
+			return err
+		}
+	} else {
+		s.outbox.KeepBodies = true
+	}
+	s.mailer = mail.NewWorker(s.outbox, sender, d.Log)
+	s.panels = panels.NewStore(panels.Deps{DB: d.DB, Now: s.now, Key: derive(d.SessionKey, "panel-links"), Zone: s.zone, Surveys: s.surveys,
+		Outbox: s.outbox, Mails: tmpl, BaseURL: d.Config.BaseURL, Notify: s.mailer.Notify})
+	s.mailer.AddProducer("panel invitations", s.panels.QueueMails)
+	return nil
+}
+
+// MailWorker is the mail worker (tests run its rounds by hand).
+func (s *Server) MailWorker() *mail.Worker { return s.mailer }
+
+// Panels is the panels store.
+func (s *Server) Panels() *panels.Store { return s.panels }
 
 // purge deletes expired sessions and old idempotency answers every hour;
 // any instance may do it.
@@ -136,6 +183,14 @@ func (s *Server) purge(ctx context.Context) {
 		}
 		if err := s.purgeIdempotency(); err != nil {
 			s.log.Warn("purge idempotency keys", "err", err)
+		}
+		if n, err := s.panels.Purge(ctx); err != nil {
+			s.log.Warn("purge unconfirmed panel sign-ups", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged unconfirmed panel sign-ups", "count", n)
+		}
+		if _, err := s.outbox.Purge(ctx); err != nil {
+			s.log.Warn("purge sent mail", "err", err)
 		}
 		select {
 		case <-ctx.Done():

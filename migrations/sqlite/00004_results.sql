@@ -1,9 +1,10 @@
 -- +goose Up
 -- Answers carry their survey, so results aggregate one survey's answers
--- from an index without joining every response.
+-- without joining every response. The index serves weighting and cross-tabs
+-- (a question's first answers per response) from the index alone.
 ALTER TABLE response_answers ADD COLUMN survey_id TEXT NOT NULL DEFAULT '';
 UPDATE response_answers SET survey_id = (SELECT r.survey_id FROM responses r WHERE r.id = response_answers.response_id);
-CREATE INDEX response_answers_results ON response_answers (survey_id, question_key, row_key, option_key);
+CREATE INDEX response_answers_results ON response_answers (survey_id, question_key, seq, option_key, response_id);
 
 -- Profile values copied onto a response when it is submitted (from a panel
 -- member's profile), so results can be cut by them without any link back

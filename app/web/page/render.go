@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +26,9 @@ type Renderer struct {
 }
 
 // NewRenderer parses every template under templates/ (layouts/ and
-// partials/ are shared; every other file is a page named by its path
-// without .html, e.g. "home/index") and fingerprints static files.
+// partials/ are shared; mail/ belongs to the mail package; every other file
+// is a page named by its path without .html, e.g. "home/index") and
+// fingerprints static files.
 func NewRenderer(templates, static fs.FS, bundle *i18n.Bundle) (*Renderer, error) {
 	r := &Renderer{pages: map[string]*template.Template{}, versions: map[string]string{}, bundle: bundle}
 	err := fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
@@ -50,7 +52,7 @@ func NewRenderer(templates, static fs.FS, bundle *i18n.Bundle) (*Renderer, error
 		return nil, err
 	}
 	err = fs.WalkDir(templates, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") || strings.HasPrefix(p, "layouts/") || strings.HasPrefix(p, "partials/") {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") || strings.HasPrefix(p, "layouts/") || strings.HasPrefix(p, "partials/") || strings.HasPrefix(p, "mail/") {
 			return err
 		}
 		t, err := shared.Clone()
@@ -171,6 +173,8 @@ func TemplateFuncs(asset func(string) string) template.FuncMap {
 			}
 			return (a * 100 / b) / 5 * 5
 		},
+		// svg writes a number for an SVG attribute: always a dot, two decimals.
+		"svg": func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) },
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {

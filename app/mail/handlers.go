@@ -1,0 +1,38 @@
+package mail
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/inspraak/inspraak/app/web/page"
+)
+
+// Handlers serves the admin mail pages: the outgoing queue, and each
+// mail's text (kept readable when mail goes to the log).
+type Handlers struct {
+	outbox *Outbox
+	render *page.Renderer
+	viaLog bool
+}
+
+// NewHandlers returns the mail pages; viaLog says that no SMTP server is set.
+func NewHandlers(o *Outbox, render *page.Renderer, viaLog bool) *Handlers {
+	return &Handlers{outbox: o, render: render, viaLog: viaLog}
+}
+
+// List shows the newest mails.
+func (h *Handlers) List(c *fiber.Ctx) error {
+	ms, err := h.outbox.List(c.UserContext(), 200)
+	if err != nil {
+		return err
+	}
+	return h.render.Render(c, fiber.StatusOK, "admin/mail", fiber.Map{"Mails": ms, "ViaLog": h.viaLog})
+}
+
+// Show shows one mail's text.
+func (h *Handlers) Show(c *fiber.Ctx) error {
+	m, err := h.outbox.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return h.render.Render(c, fiber.StatusOK, "admin/mail_show", fiber.Map{"Mail": m, "ViaLog": h.viaLog})
+}
