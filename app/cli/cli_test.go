@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,8 @@ import (
 
 	"github.com/inspraak/inspraak/app/assets"
 	"github.com/inspraak/inspraak/app/db"
+	"github.com/inspraak/inspraak/app/panels"
+	"github.com/inspraak/inspraak/models"
 )
 
 // cliEnv runs commands against one database of the given dialect.
@@ -84,9 +88,13 @@ func TestTokenCreateAndDemo(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "admin@inspraak.example") || !strings.Contains(out, DemoPassword) {
 			t.Fatalf("demo: exit %d, out %q, err %q", code, out, errs)
 		}
+		if !strings.Contains(out, "with 2400 active members, 1104 of whom answered the survey") {
+			t.Fatalf("demo panel: out %q", out)
+		}
 		if code, _, errs := c.run("", "demo"); code != 0 {
 			t.Fatalf("demo twice: exit %d, err %q", code, errs)
 		}
+		checkDemoPanel(t, c)
 		code, out, _ = c.run("", "token", "create", "--email", "staff@inspraak.example")
 		tok := strings.TrimSpace(out)
 		if code != 0 || !strings.HasPrefix(tok, "isp_") || len(tok) < 40 {
@@ -144,5 +152,76 @@ func TestMigrateAndSessionKeyKept(t *testing.T) {
 	info, _ := os.Stat(filepath.Join(c.vars["DATA_DIR"], "session.key"))
 	if info.Mode().Perm() != 0o600 {
 		t.Fatalf("session.key mode %v", info.Mode().Perm())
+	}
+}
+
+// checkDemoPanel looks in the database for the demo panel: its members,
+// their invitations to the demo survey, and the profiles on the survey's
+// panel responses, which match the invitations used.
+func checkDemoPanel(t *testing.T, c *cliEnv) {
+	t.Helper()
+	gdb, err := db.Open(testConfig(c), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(gdb)
+	count := func(table, where string, args ...any) int64 {
+		var n int64
+		if err := gdb.Table(table).Where(where, args...).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var ps []models.Panel
+	gdb.Find(&ps)
+	if len(ps) != 1 || ps[0].Name.In("da") != "Borgerpanelet (demo)" {
+		t.Fatalf("panels after demo twice: %+v", ps)
+	}
+	p := ps[0]
+	if n := count("panel_members", "panel_id = ? AND status = 'active' AND email LIKE '%@example.org' AND confirmed_at IS NOT NULL", p.ID); n != panels.DemoMembers || n < 2000 {
+		t.Fatalf("%d active demo members with example.org addresses", n)
+	}
+	if n := count("panel_members", "panel_id = ?", p.ID); n != panels.DemoMembers {
+		t.Fatalf("%d demo members in all", n)
+	}
+	if n := count("panel_member_profiles", "panel_id = ?", p.ID); n != 3*panels.DemoMembers {
+		t.Fatalf("%d profile values", n)
+	}
+	var sv models.Survey
+	gdb.Where("template_key = ?", "social-media-expectations").Take(&sv)
+	panelResponses := count("responses", "survey_id = ? AND channel = 'panel'", sv.ID)
+	if panelResponses < 1000 {
+		t.Fatalf("%d panel responses", panelResponses)
+	}
+	// Every panel response carries age, gender and district, and no other response a profile.
+	for _, f := range []string{"age", "gender", "district"} {
+		if n := count("response_attributes a", "a.field = ? AND EXISTS (SELECT 1 FROM responses r WHERE r.id = a.response_id AND r.survey_id = ? AND r.channel = 'panel')", f, sv.ID); n != panelResponses {
+			t.Errorf("%d of %d panel responses have %s", n, panelResponses, f)
+		}
+	}
+	if n := count("response_attributes a", "EXISTS (SELECT 1 FROM responses r WHERE r.id = a.response_id AND r.channel <> 'panel')"); n != 0 {
+		t.Errorf("%d profile values on responses from other channels", n)
+	}
+	// The response rate agrees: as many invitations used as panel responses.
+	if n := count("panel_invitations", "panel_id = ? AND survey_id = ?", p.ID, sv.ID); n != panels.DemoMembers {
+		t.Errorf("%d invitations", n)
+	}
+	if n := count("panel_invitations", "panel_id = ? AND survey_id = ? AND used_on IS NOT NULL", p.ID, sv.ID); n != panelResponses {
+		t.Errorf("%d invitations used for %d panel responses", n, panelResponses)
+	}
+	// Per age band, the profiles on the responses match the invitations used.
+	for _, age := range []string{"18_29", "30_44", "45_64", "65_plus"} {
+		used := count("panel_invitations i", "i.used_on IS NOT NULL AND EXISTS (SELECT 1 FROM panel_member_profiles m WHERE m.member_id = i.member_id AND m.field = 'age' AND m.value = ?)", age)
+		onResponses := count("response_attributes", "field = 'age' AND value = ?", age)
+		if used != onResponses || used == 0 {
+			t.Errorf("age %s: %d invitations used, %d responses", age, used, onResponses)
+		}
+	}
+	// Nothing is mailed to the made-up addresses, now or by the worker later.
+	if n := count("mail_outbox", "1 = 1"); n != 0 {
+		t.Errorf("%d mails queued", n)
+	}
+	if n := count("panel_invitations", "mailed_at IS NULL OR (used_on IS NULL AND reminders < 1)"); n != 0 {
+		t.Errorf("%d invitations the worker would still mail", n)
 	}
 }

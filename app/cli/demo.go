@@ -6,13 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/db"
+	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/surveys"
+	"github.com/inspraak/inspraak/models"
 )
 
 // DemoPassword is the password of every demo account. It is public: the
@@ -29,7 +32,7 @@ var demoAccounts = []auth.AccountInput{
 }
 
 func demo(env Env, args []string) error {
-	if err := flags(env, "demo", "Loads demo content (accounts and a survey with simulated responses) and prints the demo logins. Running it again changes nothing.", args, func(*flag.FlagSet) {}); err != nil {
+	if err := flags(env, "demo", "Loads demo content (accounts, a survey with simulated responses and a citizen panel invited to it) and prints the demo logins. Running it again changes nothing.", args, func(*flag.FlagSet) {}); err != nil {
 		return err
 	}
 	_, _, gdb, err := open(env)
@@ -81,5 +84,17 @@ func loadDemo(env Env, gdb *gorm.DB) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Survey %q open at /surveys/%s with %d responses\n", sv.Title.In("en"), sv.ID, n)
+	dp, err := panels.SeedDemo(context.Background(), gdb, sv, createdBy, time.Now())
+	if err != nil {
+		return err
+	}
+	var active, answered int64
+	if err := gdb.Model(&models.PanelMember{}).Where("panel_id = ? AND status = ?", dp.Panel.ID, models.MemberActive).Count(&active).Error; err != nil {
+		return err
+	}
+	if err := gdb.Model(&models.PanelInvitation{}).Where("panel_id = ? AND survey_id = ? AND used_on IS NOT NULL", dp.Panel.ID, sv.ID).Count(&answered).Error; err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Panel %q at /staff/panels/%s with %d active members, %d of whom answered the survey\n", dp.Panel.Name.In("en"), dp.Panel.ID, active, answered)
 	return nil
 }

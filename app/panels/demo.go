@@ -32,8 +32,8 @@ var demoPanelSeed = [2]uint64{2400, 46}
 // Danmarks Statistik's tables of adults by age and sex, rounded) and its
 // share of the panel, which leans older and female, as volunteer panels do.
 type demoChoice struct {
-	key            string
-	da, nl, en     string
+	key             string
+	da, nl, en      string
 	target, inPanel float64
 }
 

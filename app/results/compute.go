@@ -104,6 +104,27 @@ type Bin struct {
 	WShare    *Estimate
 }
 
+// scope is the responses of sv that f keeps, weighted when asked (an
+// error when the survey has no weighting). A weighting with nothing to
+// weigh yet leaves the responses unweighted, with the weigher still given.
+func (s *Store) scope(ctx context.Context, sv *models.Survey, f Filter, weighted bool) (scope, *Weigher, error) {
+	sc := scope{surveyID: sv.ID, filter: f}
+	if !weighted {
+		return sc, nil, nil
+	}
+	w, err := s.Weigher(ctx, sv)
+	if err != nil {
+		return sc, nil, err
+	}
+	if w == nil {
+		return sc, nil, apperr.Invalid("weighted", "results.not_weighted")
+	}
+	if len(w.Cells) > 0 {
+		sc.weigher = w
+	}
+	return sc, w, nil
+}
+
 // Compute works out the survey's results for filter f, weighted when
 // asked (an error when the survey has no weighting).
 func (s *Store) Compute(ctx context.Context, sv *models.Survey, f Filter, weighted bool) (*Results, error) {
@@ -111,21 +132,11 @@ func (s *Store) Compute(ctx context.Context, sv *models.Survey, f Filter, weight
 	if err != nil {
 		return nil, err
 	}
-	sc := scope{surveyID: sv.ID, filter: f}
-	res := &Results{Survey: sv, Def: def, Filter: f}
-	if weighted {
-		w, err := s.Weigher(ctx, sv)
-		if err != nil {
-			return nil, err
-		}
-		if w == nil {
-			return nil, apperr.Invalid("weighted", "results.not_weighted")
-		}
-		res.Weighted, res.Weigher = true, w
-		if len(w.Cells) > 0 {
-			sc.weigher = w
-		}
+	sc, w, err := s.scope(ctx, sv, f, weighted)
+	if err != nil {
+		return nil, err
 	}
+	res := &Results{Survey: sv, Def: def, Filter: f, Weighted: weighted, Weigher: w}
 	var rows []aggRow
 	var answeredMatrix map[string]totals
 	var matrices []string

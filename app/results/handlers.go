@@ -178,18 +178,25 @@ func (h *Handlers) pageData(c *fiber.Ctx, sv *models.Survey, def surveys.Definit
 	}, nil
 }
 
-// Show is the staff results page: every question's figures, the filters,
-// links to exports, the report, weighting and the cross-tab.
-func (h *Handlers) Show(c *fiber.Ctx) error {
+// resultsPage loads the survey, computes its results for the URL's filter
+// and gathers what every results page shows.
+func (h *Handlers) resultsPage(c *fiber.Ctx) (*models.Survey, surveys.Definition, fiber.Map, error) {
 	sv, def, err := h.load(c)
 	if err != nil {
-		return err
+		return nil, def, nil, err
 	}
 	r, q, err := h.compute(c, sv, def)
 	if err != nil {
-		return err
+		return nil, def, nil, err
 	}
 	data, err := h.pageData(c, sv, def, r, q)
+	return sv, def, data, err
+}
+
+// Show is the staff results page: every question's figures, the filters,
+// links to exports, the report, weighting and the cross-tab.
+func (h *Handlers) Show(c *fiber.Ctx) error {
+	sv, def, data, err := h.resultsPage(c)
 	if err != nil {
 		return err
 	}
@@ -206,15 +213,7 @@ func (h *Handlers) Show(c *fiber.Ctx) error {
 
 // Report is a printable page of the key figures and charts.
 func (h *Handlers) Report(c *fiber.Ctx) error {
-	sv, def, err := h.load(c)
-	if err != nil {
-		return err
-	}
-	r, q, err := h.compute(c, sv, def)
-	if err != nil {
-		return err
-	}
-	data, err := h.pageData(c, sv, def, r, q)
+	sv, _, data, err := h.resultsPage(c)
 	if err != nil {
 		return err
 	}

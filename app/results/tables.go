@@ -87,23 +87,13 @@ func (s *Store) CrossTab(ctx context.Context, sv *models.Survey, f Filter, rowQ,
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	sc := scope{surveyID: sv.ID, filter: f}
-	ct := &CrossTab{Row: rq, Col: cq, RowKeys: optionKeys(rq), ColKeys: optionKeys(cq),
+	sc, _, err := s.scope(ctx, sv, f, weighted)
+	if err != nil {
+		return nil, err
+	}
+	ct := &CrossTab{Row: rq, Col: cq, RowKeys: optionKeys(rq), ColKeys: optionKeys(cq), Weighted: weighted,
 		Cells: map[string]map[string]Estimate{}, WCells: map[string]map[string]*Estimate{},
 		RowTotal: map[string]int64{}, ColTotal: map[string]int64{}}
-	if weighted {
-		w, err := s.Weigher(ctx, sv)
-		if err != nil {
-			return nil, err
-		}
-		if w == nil {
-			return nil, apperr.Invalid("weighted", "results.not_weighted")
-		}
-		if len(w.Cells) > 0 {
-			sc.weigher = w
-		}
-		ct.Weighted = true
-	}
 	var rows []crossRow
 	err = s.read(ctx, func(db *gorm.DB) (err error) {
 		rows, err = sc.cross(db, rowQ, colQ)
