@@ -27,17 +27,18 @@ func NewStore(db *gorm.DB, sv *surveys.Store) *Store {
 	return &Store{db: db, surveys: sv}
 }
 
-// read runs fn's queries in one read-only transaction. On PostgreSQL it
-// gives the aggregation room to hash in memory (work_mem) instead of
-// sorting on disk, and turns JIT compilation off: for these queries it
-// costs more (over 100 ms) than it saves.
+// read runs fn's queries in one read-only transaction. On PostgreSQL its
+// statements share one snapshot (running totals and the responses not yet
+// in them must agree), the aggregation gets room to hash in memory
+// (work_mem) instead of sorting on disk, and JIT compilation is off: for
+// these queries it costs more (over 100 ms) than it saves.
 func (s *Store) read(ctx context.Context, fn func(db *gorm.DB) error) error {
 	db := s.db.WithContext(ctx)
 	if db.Dialector.Name() != "postgres" {
 		return fn(db)
 	}
 	return db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET TRANSACTION READ ONLY").Error; err != nil {
+		if err := tx.Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").Error; err != nil {
 			return err
 		}
 		if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {

@@ -30,7 +30,41 @@ CREATE TABLE survey_weightings (
     updated_at TIMESTAMPTZ NOT NULL
 );
 
+-- Running totals of the answers already counted, so that the results of a
+-- large survey only add what came in since (PostgreSQL; SQLite counts
+-- afresh). A response is "folded" once its answers are in the totals; the
+-- flag says nothing else about it, not even when it was folded.
+ALTER TABLE responses ADD COLUMN folded BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX responses_unfolded ON responses (survey_id) WHERE NOT folded;
+
+CREATE TABLE survey_totals (
+    survey_id TEXT PRIMARY KEY REFERENCES surveys (id) ON DELETE CASCADE,
+    responses BIGINT NOT NULL
+);
+
+-- kind 'answers': sums per question, row, option and number, as the
+-- results query groups them; kind 'respondents': respondents per matrix.
+CREATE TABLE answer_totals (
+    survey_id    TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL,
+    question_key TEXT NOT NULL,
+    row_key      TEXT NOT NULL,
+    option_key   TEXT NOT NULL,
+    has_number   BOOLEAN NOT NULL,
+    number       DOUBLE PRECISION NOT NULL,
+    n            BIGINT NOT NULL,
+    first        BIGINT NOT NULL,
+    top          BIGINT NOT NULL,
+    rank_sum     BIGINT NOT NULL,
+    texts        BIGINT NOT NULL,
+    PRIMARY KEY (survey_id, kind, question_key, row_key, option_key, has_number, number)
+);
+
 -- +goose Down
+DROP TABLE answer_totals;
+DROP TABLE survey_totals;
+DROP INDEX responses_unfolded;
+ALTER TABLE responses DROP COLUMN folded;
 DROP TABLE survey_weightings;
 DROP TABLE response_attributes;
 DROP STATISTICS response_answers_groups;

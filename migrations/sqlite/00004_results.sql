@@ -26,7 +26,41 @@ CREATE TABLE survey_weightings (
     updated_at DATETIME NOT NULL
 );
 
+-- Running totals of the answers already counted, so that the results of a
+-- large survey only add what came in since (PostgreSQL; SQLite counts
+-- afresh). A response is "folded" once its answers are in the totals; the
+-- flag says nothing else about it, not even when it was folded.
+ALTER TABLE responses ADD COLUMN folded BOOLEAN NOT NULL DEFAULT 0;
+CREATE INDEX responses_unfolded ON responses (survey_id) WHERE NOT folded;
+
+CREATE TABLE survey_totals (
+    survey_id TEXT PRIMARY KEY REFERENCES surveys (id) ON DELETE CASCADE,
+    responses BIGINT NOT NULL
+);
+
+-- kind 'answers': sums per question, row, option and number, as the
+-- results query groups them; kind 'respondents': respondents per matrix.
+CREATE TABLE answer_totals (
+    survey_id    TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL,
+    question_key TEXT NOT NULL,
+    row_key      TEXT NOT NULL,
+    option_key   TEXT NOT NULL,
+    has_number   BOOLEAN NOT NULL,
+    number       REAL NOT NULL,
+    n            BIGINT NOT NULL,
+    first        BIGINT NOT NULL,
+    top          BIGINT NOT NULL,
+    rank_sum     BIGINT NOT NULL,
+    texts        BIGINT NOT NULL,
+    PRIMARY KEY (survey_id, kind, question_key, row_key, option_key, has_number, number)
+) WITHOUT ROWID;
+
 -- +goose Down
+DROP TABLE answer_totals;
+DROP TABLE survey_totals;
+DROP INDEX responses_unfolded;
+ALTER TABLE responses DROP COLUMN folded;
 DROP TABLE survey_weightings;
 DROP TABLE response_attributes;
 DROP INDEX response_answers_results;
