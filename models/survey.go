@@ -93,3 +93,11 @@ type SurveyWeighting struct {
 	UpdatedBy *string
 	UpdatedAt time.Time
 }
+
+// SurveyTotals records how many responses a survey's running answer
+// totals hold, and by which weighting variables they are split.
+type SurveyTotals struct {
+	SurveyID  string `gorm:"primaryKey"`
+	SplitBy   string
+	Responses int64
+}

@@ -145,16 +145,25 @@ func (s *Store) Compute(ctx context.Context, sv *models.Survey, f Filter, weight
 			matrices = append(matrices, q.Key)
 		}
 	}
-	// Every response, unweighted, is the common case and the one large
-	// surveys make slow: on PostgreSQL it comes from running totals.
-	totalsServe := sc.plain() && usesTotals(s.db)
+	// Every response is the common case and the one large surveys make
+	// slow: on PostgreSQL it comes from running totals, kept per cell of
+	// the survey's weighting variables so weighted figures come from them too.
+	totalsServe := f.Empty() && usesTotals(s.db)
+	var vars []Variable
 	if totalsServe {
+		wt, err := s.Weighting(ctx, sv.ID)
+		if err != nil {
+			return nil, err
+		}
+		if wt != nil {
+			vars = wt.Variables
+		}
 		n, err := s.unfoldedCount(ctx, sv.ID)
 		if err != nil {
 			return nil, err
 		}
 		if n >= foldAt {
-			if err := s.fold(ctx, sv.ID, matrices); err != nil {
+			if err := s.fold(ctx, sv.ID, matrices, vars); err != nil {
 				return nil, err
 			}
 		}
@@ -163,10 +172,11 @@ func (s *Store) Compute(ctx context.Context, sv *models.Survey, f Filter, weight
 	err = s.read(ctx, func(db *gorm.DB) error {
 		if totalsServe {
 			var ok bool
+			var all totals
 			var err error
-			rows, answeredMatrix, res.Responses, ok, err = s.fromTotals(db, sv.ID, matrices)
+			rows, answeredMatrix, all, ok, err = s.fromTotals(db, sv.ID, matrices, vars, sc.weigher)
 			if err != nil || ok {
-				res.Effective = float64(res.Responses)
+				res.Responses, res.Effective = all.N, Kish(all.W, all.W2)
 				return err
 			}
 			stale = true

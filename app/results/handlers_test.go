@@ -74,9 +74,9 @@ func TestResultsPageShowsFiguresInEachLanguage(t *testing.T) {
 		staff, _, id := setup(t, e)
 		base := "/staff/surveys/" + id + "/results"
 		// 6 of 8 residents = 75.0%, Wilson 40.9–92.9; Facebook 5 of 7 who answered.
-		webtest.Contains(t, staff.Get(base+"?lang=en"), "8 responses", "75.0%", "40.9–92.9", "71.4%", "7 answered",
+		webtest.Contains(t, staff.Get(base+"?lang=en"), "8 responses", "75.0%", "40.9–\u200b92.9", "71.4%", "7 answered",
 			"several answers possible", "Resident &lt;script&gt;alert(1)&lt;/script&gt;", `<svg class="bar"`, "2 written answers")
-		webtest.Contains(t, staff.Get(base+"?lang=da"), "8 besvarelser", "75,0 %", "Borger", "Hvem er du?")
+		webtest.Contains(t, staff.Get(base+"?lang=da"), "8 besvarelser", "75,0\u00a0%", "Borger", "Hvem er du?")
 		webtest.Contains(t, staff.Get(base+"?lang=nl"), "8 inzendingen", "75,0%", "Bewoner")
 		if a := staff.Get(base + "?lang=en"); strings.Contains(a.Body, "<script>alert(1)") {
 			t.Fatal("an option label reached the page unescaped")
@@ -152,7 +152,7 @@ func TestResultsAreStaffOnlyUntilPublished(t *testing.T) {
 			t.Fatalf("publish: %d", a.Status)
 		}
 		pub := citizen.Get("/surveys/" + id + "/results?lang=da")
-		webtest.Contains(t, pub, "Det fandt vi ud af", "Cykling", "75,0 %", "Borger", "8 personer har besvaret")
+		webtest.Contains(t, pub, "Det fandt vi ud af", "Cykling", "75,0\u00a0%", "Borger", "8 personer har besvaret")
 		if strings.Contains(pub.Body, "Sikre cykelstier") || strings.Contains(pub.Body, "bike lanes") {
 			t.Error("the public page shows citizens' free text")
 		}

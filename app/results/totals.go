@@ -2,8 +2,12 @@ package results
 
 import (
 	"context"
+	"errors"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/inspraak/inspraak/models"
 )
 
 // foldAt is how many new responses make a results request first add them
@@ -16,158 +20,226 @@ const aggCols = `COUNT(*) AS n, SUM(CASE WHEN a.seq = 0 THEN 1 ELSE 0 END) AS fi
 		SUM(CASE WHEN a.rank = 1 THEN 1 ELSE 0 END) AS top, SUM(a.rank) AS rank_sum,
 		SUM(CASE WHEN a.text <> '' THEN 1 ELSE 0 END) AS texts`
 
+const totalsConflict = `ON CONFLICT (survey_id, cell, kind, question_key, row_key, option_key, has_number, number) DO UPDATE SET
+		n = answer_totals.n + EXCLUDED.n, first = answer_totals.first + EXCLUDED.first, top = answer_totals.top + EXCLUDED.top,
+		rank_sum = answer_totals.rank_sum + EXCLUDED.rank_sum, texts = answer_totals.texts + EXCLUDED.texts`
+
 // usesTotals tells whether the running totals serve this database.
 func usesTotals(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 
 // fold adds the answers of responses not yet counted to the survey's
-// running totals, in one statement: the UPDATE that marks them returns
-// exactly the responses it marked, so a response is added once even when
-// two requests fold at the same time (the second waits for the first's
-// row locks, then finds them marked and skips them).
-func (s *Store) fold(ctx context.Context, surveyID string, matrices []string) error {
-	db := s.db.WithContext(ctx)
-	if err := db.Exec("INSERT INTO survey_totals (survey_id, responses) VALUES (?, 0) ON CONFLICT (survey_id) DO NOTHING", surveyID).Error; err != nil {
-		return err
-	}
-	return db.Exec(`WITH f AS (
-			UPDATE responses SET folded = TRUE WHERE survey_id = @survey AND NOT folded RETURNING id
-		), answers AS (
-			INSERT INTO answer_totals (survey_id, kind, question_key, row_key, option_key, has_number, number, n, first, top, rank_sum, texts)
-			SELECT @survey, 'answers', a.question_key, a.row_key, a.option_key, a.number IS NOT NULL, COALESCE(a.number, 0), `+aggCols+`
-			FROM response_answers a JOIN f ON f.id = a.response_id
-			WHERE a.survey_id = @survey
-			GROUP BY a.question_key, a.row_key, a.option_key, a.number IS NOT NULL, COALESCE(a.number, 0)
-			ON CONFLICT (survey_id, kind, question_key, row_key, option_key, has_number, number) DO UPDATE SET
-				n = answer_totals.n + EXCLUDED.n, first = answer_totals.first + EXCLUDED.first, top = answer_totals.top + EXCLUDED.top,
-				rank_sum = answer_totals.rank_sum + EXCLUDED.rank_sum, texts = answer_totals.texts + EXCLUDED.texts
-		), respondents AS (
-			INSERT INTO answer_totals (survey_id, kind, question_key, row_key, option_key, has_number, number, n, first, top, rank_sum, texts)
-			SELECT @survey, 'respondents', a.question_key, '', '', FALSE, 0, COUNT(DISTINCT a.response_id), 0, 0, 0, 0
-			FROM response_answers a JOIN f ON f.id = a.response_id
-			WHERE a.survey_id = @survey AND a.question_key IN @matrices
-			GROUP BY a.question_key
-			ON CONFLICT (survey_id, kind, question_key, row_key, option_key, has_number, number) DO UPDATE SET n = answer_totals.n + EXCLUDED.n
-		)
-		-- Statements in WITH that change data run once, to completion,
-		-- whether or not the main statement reads them.
-		UPDATE survey_totals SET responses = responses + (SELECT COUNT(*) FROM f) WHERE survey_id = @survey`,
-		map[string]any{"survey": surveyID, "matrices": matrices}).Error
-}
-
-// unfold forgets the running totals, so they are built again from all
-// responses (when they no longer match, e.g. a counted response was
-// deleted).
-func (s *Store) unfold(ctx context.Context, surveyID string) error {
+// running totals, split by weighting cell (vars: the survey's weighting
+// variables, none when it is not weighted). Folds of one survey take turns
+// on its survey_totals row; the statement that marks responses returns
+// exactly those it marked, so each response is added once. Totals split
+// by other variables than vars are dropped and built again.
+func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, vars []Variable) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, q := range []string{
-			"DELETE FROM answer_totals WHERE survey_id = ?",
-			"DELETE FROM survey_totals WHERE survey_id = ?",
-			"UPDATE responses SET folded = FALSE WHERE survey_id = ? AND folded",
-		} {
-			if err := tx.Exec(q, surveyID).Error; err != nil {
+		if err := tx.Exec("INSERT INTO survey_totals (survey_id, split_by, responses) VALUES (?, ?, 0) ON CONFLICT (survey_id) DO NOTHING", surveyID, splitBy(vars)).Error; err != nil {
+			return err
+		}
+		var st models.SurveyTotals
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("survey_id = ?", surveyID).Take(&st).Error; err != nil {
+			return err
+		}
+		if st.SplitBy != splitBy(vars) {
+			if err := resetTotals(tx, surveyID, splitBy(vars)); err != nil {
 				return err
 			}
 		}
-		return nil
+		joins, cols, jargs := categoryJoinsOn(vars, "f.id", "f.survey_id")
+		var args []any
+		args = append(args, surveyID)           // f
+		args = append(args, jargs...)           // fc
+		args = append(args, surveyID, surveyID) // answers
+		args = append(args, surveyID)           // responses
+		args = append(args, surveyID, surveyID) // respondents
+		matrixCond := "FALSE"
+		if len(matrices) > 0 {
+			matrixCond = "a.question_key IN (?)"
+			args = append(args, matrices)
+		}
+		args = append(args, surveyID)
+		return tx.Exec(`WITH f AS (
+				UPDATE responses SET folded = TRUE WHERE survey_id = ? AND NOT folded RETURNING id, survey_id
+			), fc AS (
+				SELECT f.id AS id, `+cellExpr(cols)+` AS cell FROM f`+joins+`
+			), answers AS (
+				INSERT INTO answer_totals (survey_id, cell, kind, question_key, row_key, option_key, has_number, number, n, first, top, rank_sum, texts)
+				SELECT ?, fc.cell, 'answers', a.question_key, a.row_key, a.option_key, a.number IS NOT NULL, COALESCE(a.number, 0), `+aggCols+`
+				FROM response_answers a JOIN fc ON fc.id = a.response_id
+				WHERE a.survey_id = ?
+				GROUP BY fc.cell, a.question_key, a.row_key, a.option_key, a.number IS NOT NULL, COALESCE(a.number, 0)
+				`+totalsConflict+`
+			), responses AS (
+				INSERT INTO answer_totals (survey_id, cell, kind, question_key, row_key, option_key, has_number, number, n, first, top, rank_sum, texts)
+				SELECT ?, fc.cell, 'responses', '', '', '', FALSE, 0, COUNT(*), 0, 0, 0, 0 FROM fc GROUP BY fc.cell
+				`+totalsConflict+`
+			), respondents AS (
+				INSERT INTO answer_totals (survey_id, cell, kind, question_key, row_key, option_key, has_number, number, n, first, top, rank_sum, texts)
+				SELECT ?, fc.cell, 'respondents', a.question_key, '', '', FALSE, 0, COUNT(DISTINCT a.response_id), 0, 0, 0, 0
+				FROM response_answers a JOIN fc ON fc.id = a.response_id
+				WHERE a.survey_id = ? AND `+matrixCond+`
+				GROUP BY fc.cell, a.question_key
+				`+totalsConflict+`
+			)
+			-- Statements in WITH that change data run once, to completion,
+			-- whether or not the main statement reads them.
+			UPDATE survey_totals SET responses = responses + (SELECT COUNT(*) FROM f) WHERE survey_id = ?`, args...).Error
 	})
 }
 
-// fromTotals reads the results of every response, unweighted: the running
-// totals plus the responses not yet folded, in the read transaction's one
-// snapshot. ok is false when the totals do not match the responses they
-// claim to count; the caller then counts afresh.
-func (s *Store) fromTotals(db *gorm.DB, surveyID string, matrices []string) (rows []aggRow, matrix map[string]totals, responses int64, ok bool, err error) {
-	var counted struct{ Totals, Folded, Unfolded int64 }
-	err = db.Raw(`SELECT COALESCE((SELECT responses FROM survey_totals WHERE survey_id = @s), 0) AS totals,
-		(SELECT COUNT(*) FROM responses WHERE survey_id = @s AND folded) AS folded,
-		(SELECT COUNT(*) FROM responses WHERE survey_id = @s AND NOT folded) AS unfolded`, map[string]any{"s": surveyID}).Scan(&counted).Error
-	if err != nil || counted.Totals != counted.Folded {
-		return nil, nil, 0, false, err
-	}
-	var stored []struct {
-		Kind, QuestionKey, RowKey, OptionKey string
-		HasNumber                            bool
-		Num                                  float64
-		N, First, Top, RankSum, Texts        int64
-	}
-	err = db.Raw(`SELECT kind, question_key, row_key, option_key, has_number, number AS num, n, first, top, rank_sum, texts
-		FROM answer_totals WHERE survey_id = ?`, surveyID).Scan(&stored).Error
-	if err != nil {
-		return nil, nil, 0, false, err
-	}
-	var fresh []aggRow
-	if counted.Unfolded > 0 {
-		err = db.Raw(`SELECT a.question_key AS question_key, a.row_key AS row_key, a.option_key AS option_key, a.number AS number, `+aggCols+`
-			FROM responses r JOIN response_answers a ON a.response_id = r.id
-			WHERE r.survey_id = ? AND NOT r.folded
-			GROUP BY a.question_key, a.row_key, a.option_key, a.number`, surveyID).Scan(&fresh).Error
-		if err != nil {
-			return nil, nil, 0, false, err
+// resetTotals forgets a survey's running totals, so they are built again.
+func resetTotals(tx *gorm.DB, surveyID, split string) error {
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"DELETE FROM answer_totals WHERE survey_id = ?", []any{surveyID}},
+		{"UPDATE survey_totals SET responses = 0, split_by = ? WHERE survey_id = ?", []any{split, surveyID}},
+		{"UPDATE responses SET folded = FALSE WHERE survey_id = ? AND folded", []any{surveyID}},
+	} {
+		if err := tx.Exec(q.sql, q.args...).Error; err != nil {
+			return err
 		}
 	}
-	matrix = map[string]totals{}
+	return nil
+}
+
+// unfold drops the running totals (when they no longer match the
+// responses, e.g. a counted response was deleted).
+func (s *Store) unfold(ctx context.Context, surveyID string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var st models.SurveyTotals
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("survey_id = ?", surveyID).Take(&st).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return resetTotals(tx, surveyID, st.SplitBy)
+	})
+}
+
+// cellRow is a totals row: sums for one group in one weighting cell.
+type cellRow struct {
+	Cell, Kind, QuestionKey, RowKey, OptionKey string
+	HasNumber                                  bool
+	Num                                        float64
+	N, First, Top, RankSum, Texts              int64
+}
+
+// fromTotals reads the results of every response from the running totals
+// plus the responses not yet folded, in the read transaction's snapshot,
+// weighted by w (nil: unweighted). ok is false when the totals cannot
+// serve: split by other variables than w's, or not matching the
+// responses they claim to count; the caller then counts afresh.
+func (s *Store) fromTotals(db *gorm.DB, surveyID string, matrices []string, vars []Variable, w *Weigher) (rows []aggRow, matrix map[string]totals, all totals, ok bool, err error) {
+	var counted struct {
+		SplitBy                  string
+		Totals, Folded, Unfolded int64
+	}
+	err = db.Raw(`SELECT COALESCE((SELECT split_by FROM survey_totals WHERE survey_id = @s), '') AS split_by,
+		COALESCE((SELECT responses FROM survey_totals WHERE survey_id = @s), 0) AS totals,
+		(SELECT COUNT(*) FROM responses WHERE survey_id = @s AND folded) AS folded,
+		(SELECT COUNT(*) FROM responses WHERE survey_id = @s AND NOT folded) AS unfolded`, map[string]any{"s": surveyID}).Scan(&counted).Error
+	if err != nil || counted.Totals != counted.Folded || (counted.Folded > 0 && counted.SplitBy != splitBy(vars)) {
+		return nil, nil, all, false, err
+	}
+	var cells []cellRow
+	err = db.Raw(`SELECT cell, kind, question_key, row_key, option_key, has_number, number AS num, n, first, top, rank_sum, texts
+		FROM answer_totals WHERE survey_id = ?`, surveyID).Scan(&cells).Error
+	if err != nil {
+		return nil, nil, all, false, err
+	}
+	if counted.Unfolded > 0 {
+		joins, cols, jargs := categoryJoins(vars)
+		cell := cellExpr(cols)
+		fresh := "(SELECT r.id AS id, " + cell + " AS cell FROM responses r" + joins + " WHERE r.survey_id = ? AND NOT r.folded) u"
+		args := append(append([]any{}, jargs...), surveyID)
+		var more []cellRow
+		err = db.Raw(`SELECT u.cell AS cell, 'answers' AS kind, a.question_key AS question_key, a.row_key AS row_key, a.option_key AS option_key,
+				a.number IS NOT NULL AS has_number, COALESCE(a.number, 0) AS num, `+aggCols+`
+			FROM `+fresh+` JOIN response_answers a ON a.response_id = u.id
+			GROUP BY u.cell, a.question_key, a.row_key, a.option_key, a.number IS NOT NULL, COALESCE(a.number, 0)
+			UNION ALL
+			SELECT u.cell, 'responses', '', '', '', FALSE, 0, COUNT(*), 0, 0, 0, 0 FROM `+fresh+` GROUP BY u.cell`,
+			append(args, args...)...).Scan(&more).Error
+		if err != nil {
+			return nil, nil, all, false, err
+		}
+		cells = append(cells, more...)
+		if len(matrices) > 0 {
+			var resp []cellRow
+			err = db.Raw(`SELECT u.cell AS cell, 'respondents' AS kind, a.question_key AS question_key, COUNT(DISTINCT a.response_id) AS n
+				FROM `+fresh+` JOIN response_answers a ON a.response_id = u.id
+				WHERE a.question_key IN ? GROUP BY u.cell, a.question_key`, append(args, matrices)...).Scan(&resp).Error
+			if err != nil {
+				return nil, nil, all, false, err
+			}
+			cells = append(cells, resp...)
+		}
+	}
+	rows, matrix, all = combineCells(cells, w)
+	return rows, matrix, all, true, nil
+}
+
+// combineCells adds up the cells' sums per group, each cell's counts
+// multiplied by its weight (every response in a cell has the same one).
+func combineCells(cells []cellRow, w *Weigher) (rows []aggRow, matrix map[string]totals, all totals) {
 	type key struct {
 		q, r, o string
 		has     bool
 		num     float64
 	}
 	merged := map[key]*aggRow{}
-	add := func(k key, r aggRow) {
-		m, ok := merged[k]
-		if !ok {
-			r.Number = nil
-			if k.has {
-				r.Number = &k.num
+	matrix = map[string]totals{}
+	for _, c := range cells {
+		x := 1.0
+		if w != nil {
+			if v, ok := w.byCell[c.Cell]; ok {
+				x = v
 			}
-			merged[k] = &r
-			return
 		}
-		m.N, m.First, m.Top, m.RankSum, m.Texts = m.N+r.N, m.First+r.First, m.Top+r.Top, m.RankSum+r.RankSum, m.Texts+r.Texts
-	}
-	for _, st := range stored {
-		if st.Kind == "respondents" {
-			t := matrix[st.QuestionKey]
-			t.N += st.N
-			matrix[st.QuestionKey] = t
+		n := float64(c.N)
+		switch c.Kind {
+		case "responses":
+			all.N += c.N
+			all.W += n * x
+			all.W2 += n * x * x
+			continue
+		case "respondents":
+			t := matrix[c.QuestionKey]
+			t.N += c.N
+			t.W += n * x
+			t.W2 += n * x * x
+			matrix[c.QuestionKey] = t
 			continue
 		}
-		add(key{st.QuestionKey, st.RowKey, st.OptionKey, st.HasNumber, st.Num},
-			aggRow{QuestionKey: st.QuestionKey, RowKey: st.RowKey, OptionKey: st.OptionKey, N: st.N, First: st.First, Top: st.Top, RankSum: st.RankSum, Texts: st.Texts})
-	}
-	for _, r := range fresh {
-		k := key{q: r.QuestionKey, r: r.RowKey, o: r.OptionKey}
-		if r.Number != nil {
-			k.has, k.num = true, *r.Number
+		k := key{c.QuestionKey, c.RowKey, c.OptionKey, c.HasNumber, c.Num}
+		m := merged[k]
+		if m == nil {
+			m = &aggRow{QuestionKey: c.QuestionKey, RowKey: c.RowKey, OptionKey: c.OptionKey}
+			if c.HasNumber {
+				num := c.Num
+				m.Number = &num
+			}
+			merged[k] = m
 		}
-		add(k, r)
-	}
-	if counted.Unfolded > 0 && len(matrices) > 0 {
-		var extra []struct {
-			QuestionKey string
-			N           int64
-		}
-		err = db.Raw(`SELECT a.question_key AS question_key, COUNT(DISTINCT a.response_id) AS n
-			FROM responses r JOIN response_answers a ON a.response_id = r.id
-			WHERE r.survey_id = ? AND NOT r.folded AND a.question_key IN ? GROUP BY a.question_key`, surveyID, matrices).Scan(&extra).Error
-		if err != nil {
-			return nil, nil, 0, false, err
-		}
-		for _, e := range extra {
-			t := matrix[e.QuestionKey]
-			t.N += e.N
-			matrix[e.QuestionKey] = t
-		}
-	}
-	for k, t := range matrix {
-		t.W, t.W2 = float64(t.N), float64(t.N)
-		matrix[k] = t
+		m.N, m.First, m.Top, m.RankSum, m.Texts = m.N+c.N, m.First+c.First, m.Top+c.Top, m.RankSum+c.RankSum, m.Texts+c.Texts
+		m.W += n * x
+		m.W2 += n * x * x
+		m.WFirst += float64(c.First) * x
+		m.W2First += float64(c.First) * x * x
+		m.WTop += float64(c.Top) * x
+		m.WRank += float64(c.RankSum) * x
 	}
 	rows = make([]aggRow, 0, len(merged))
 	for _, r := range merged {
-		r.W, r.W2, r.WFirst, r.W2First, r.WTop, r.WRank = float64(r.N), float64(r.N), float64(r.First), float64(r.First), float64(r.Top), float64(r.RankSum)
 		rows = append(rows, *r)
 	}
-	return rows, matrix, counted.Totals + counted.Unfolded, true, nil
+	return rows, matrix, all
 }
 
 // unfoldedCount is how many of the survey's responses are not yet in its

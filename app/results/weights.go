@@ -173,7 +173,25 @@ type Weigher struct {
 	byCell               map[string]float64
 }
 
+// cellKey names a cell; cellExpr computes the same name in SQL.
 func cellKey(cats []string) string { return strings.Join(cats, "\x1f") }
+
+// cellExpr is the SQL for the cell of the categories cols (” without any).
+func cellExpr(cols []string) string {
+	if len(cols) == 0 {
+		return "''"
+	}
+	return strings.Join(cols, " || CHR(31) || ")
+}
+
+// splitBy names a weighting's variables, as the running totals record them.
+func splitBy(vars []Variable) string {
+	parts := make([]string, len(vars))
+	for i, v := range vars {
+		parts[i] = v.Kind + ":" + v.Key
+	}
+	return strings.Join(parts, "|")
+}
 
 // Weight is the weight of a response whose single-choice answers
 // (question key -> option key) and profile attributes (field -> value)
@@ -242,17 +260,23 @@ func (s *Store) Weigher(ctx context.Context, sv *models.Survey) (*Weigher, error
 	return out, nil
 }
 
-// categoryJoins joins, for each weighting variable j, the response's
-// category as v<j>; the variable keys are parameters.
+// categoryJoins joins, for each weighting variable j, the category of the
+// response r as v<j>; the variable keys are parameters.
 func categoryJoins(vars []Variable) (joins string, cols []string, args []any) {
+	return categoryJoinsOn(vars, "r.id", "r.survey_id")
+}
+
+// categoryJoinsOn is categoryJoins for the response whose id and survey id
+// are the given expressions.
+func categoryJoinsOn(vars []Variable, id, survey string) (joins string, cols []string, args []any) {
 	var b strings.Builder
 	for j, v := range vars {
 		alias := "v" + strconv.Itoa(j)
 		if v.Kind == KindQuestion {
-			fmt.Fprintf(&b, " LEFT JOIN response_answers %[1]s ON %[1]s.survey_id = r.survey_id AND %[1]s.response_id = r.id AND %[1]s.question_key = ? AND %[1]s.seq = 0", alias)
+			fmt.Fprintf(&b, " LEFT JOIN response_answers %[1]s ON %[1]s.survey_id = %[2]s AND %[1]s.response_id = %[3]s AND %[1]s.question_key = ? AND %[1]s.seq = 0", alias, survey, id)
 			cols = append(cols, "COALESCE("+alias+".option_key, '')")
 		} else {
-			fmt.Fprintf(&b, " LEFT JOIN response_attributes %[1]s ON %[1]s.response_id = r.id AND %[1]s.field = ?", alias)
+			fmt.Fprintf(&b, " LEFT JOIN response_attributes %[1]s ON %[1]s.response_id = %[2]s AND %[1]s.field = ?", alias, id)
 			cols = append(cols, "COALESCE("+alias+".value, '')")
 		}
 		args = append(args, v.Key)

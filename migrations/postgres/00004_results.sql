@@ -37,15 +37,21 @@ CREATE TABLE survey_weightings (
 ALTER TABLE responses ADD COLUMN folded BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX responses_unfolded ON responses (survey_id) WHERE NOT folded;
 
+-- The totals are kept per weighting cell (the categories a response has
+-- on the survey's weighting variables, listed in split_by), so weighted
+-- results come from them too.
 CREATE TABLE survey_totals (
     survey_id TEXT PRIMARY KEY REFERENCES surveys (id) ON DELETE CASCADE,
+    split_by  TEXT NOT NULL,
     responses BIGINT NOT NULL
 );
 
 -- kind 'answers': sums per question, row, option and number, as the
--- results query groups them; kind 'respondents': respondents per matrix.
+-- results query groups them; kind 'respondents': respondents per matrix
+-- question; kind 'responses': responses (question_key '').
 CREATE TABLE answer_totals (
     survey_id    TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+    cell         TEXT NOT NULL,
     kind         TEXT NOT NULL,
     question_key TEXT NOT NULL,
     row_key      TEXT NOT NULL,
@@ -57,7 +63,7 @@ CREATE TABLE answer_totals (
     top          BIGINT NOT NULL,
     rank_sum     BIGINT NOT NULL,
     texts        BIGINT NOT NULL,
-    PRIMARY KEY (survey_id, kind, question_key, row_key, option_key, has_number, number)
+    PRIMARY KEY (survey_id, cell, kind, question_key, row_key, option_key, has_number, number)
 );
 
 -- +goose Down
