@@ -1,7 +1,10 @@
 package results_test
 
 import (
+	"encoding/csv"
 	"encoding/json"
+	"math"
+	"strconv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -235,6 +238,41 @@ func TestWeightingThroughPagesAndAPI(t *testing.T) {
 			}
 		}
 		webtest.Contains(t, staff.Get("/staff/surveys/"+id+"/results?lang=en&weighted=true"), "87.5%", "Weighted %")
+
+		// The export carries each response's weight: 0.5 for the young, 1.5
+		// for the old; they add up to the number of responses.
+		csvOut := api.Get("/api/v1/surveys/" + id + "/export.csv?lang=en")
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvOut.Body, "\ufeff"))).ReadAll()
+		if err != nil || len(rows) != 9 {
+			t.Fatalf("export: %v, %d rows", err, len(rows))
+		}
+		wcol, acol := -1, -1
+		for i, h := range rows[0] {
+			if strings.HasPrefix(h, "weight") {
+				wcol = i
+			}
+			if strings.HasPrefix(h, "age") {
+				acol = i
+			}
+		}
+		if wcol < 0 || acol < 0 {
+			t.Fatalf("no weight or age column in %v", rows[0])
+		}
+		var sum float64
+		for _, row := range rows[1:] {
+			w, _ := strconv.ParseFloat(row[wcol], 64)
+			want := 1.5
+			if row[acol] == "Under 40" {
+				want = 0.5
+			}
+			if math.Abs(w-want) > 1e-6 {
+				t.Errorf("%s: weight %s, want %v", row[acol], row[wcol], want)
+			}
+			sum += w
+		}
+		if math.Abs(sum-8) > 1e-6 {
+			t.Errorf("weights add up to %v, want 8", sum)
+		}
 
 		// The API can set margins too, and refuses ones that do not fit.
 		if a := api.Do(http.MethodPut, "/api/v1/surveys/"+id+"/weighting", strings.NewReader(`{"variables":[{"kind":"question","key":"where","shares":{"web":100}}]}`), "application/json"); a.Status != http.StatusUnprocessableEntity {
