@@ -139,12 +139,7 @@ func (s *Store) Compute(ctx context.Context, sv *models.Survey, f Filter, weight
 	res := &Results{Survey: sv, Def: def, Filter: f, Weighted: weighted, Weigher: w}
 	var rows []aggRow
 	var answeredMatrix map[string]totals
-	var matrices []string
-	for _, q := range def.Questions() {
-		if q.Type == surveys.Matrix {
-			matrices = append(matrices, q.Key)
-		}
-	}
+	matrices := matrixKeys(def)
 	// Every response is the common case and the one large surveys make
 	// slow: on PostgreSQL it comes from running totals, kept per cell of
 	// the survey's weighting variables so weighted figures come from them too.
@@ -162,7 +157,7 @@ func (s *Store) Compute(ctx context.Context, sv *models.Survey, f Filter, weight
 		if err != nil {
 			return nil, err
 		}
-		if n >= foldAt {
+		if n >= int64(s.foldAt) {
 			if err := s.fold(ctx, sv.ID, matrices, vars); err != nil {
 				return nil, err
 			}

@@ -3,11 +3,11 @@ package results_test
 import (
 	"encoding/csv"
 	"encoding/json"
-	"math"
-	"strconv"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 

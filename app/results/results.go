@@ -20,11 +20,12 @@ type Store struct {
 	db       *gorm.DB
 	surveys  *surveys.Store
 	weighers sync.Map // survey id -> cachedWeigher
+	foldAt   int      // new responses that are added to the running totals
 }
 
 // NewStore returns a Store on db; sv reads surveys and their definitions.
 func NewStore(db *gorm.DB, sv *surveys.Store) *Store {
-	return &Store{db: db, surveys: sv}
+	return &Store{db: db, surveys: sv, foldAt: defaultFoldAt}
 }
 
 // read runs fn's queries in one read-only transaction. On PostgreSQL its

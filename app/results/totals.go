@@ -7,12 +7,13 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/models"
 )
 
-// foldAt is how many new responses make a results request first add them
-// to the running totals (PostgreSQL). Fewer are simply counted afresh.
-const foldAt = 200
+// defaultFoldAt is how many new responses make a results request first
+// add them to the running totals (PostgreSQL). Fewer are counted afresh.
+const defaultFoldAt = 200
 
 // aggCols are the sums the results query takes over answer rows; the
 // running totals keep the same sums.
@@ -248,4 +249,52 @@ func (s *Store) unfoldedCount(ctx context.Context, surveyID string) (int64, erro
 	var n int64
 	err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM responses WHERE survey_id = ? AND NOT folded", surveyID).Scan(&n).Error
 	return n, err
+}
+
+// FoldPending adds the new responses of every survey that has at least
+// s.foldAt of them to its running totals, so that results stay quick even
+// when nobody has looked for a while. It returns how many surveys it
+// folded. Only PostgreSQL keeps totals.
+func (s *Store) FoldPending(ctx context.Context) (int, error) {
+	if !usesTotals(s.db) {
+		return 0, nil
+	}
+	var ids []string
+	err := s.db.WithContext(ctx).Raw("SELECT survey_id FROM responses WHERE NOT folded GROUP BY survey_id HAVING COUNT(*) >= ?", s.foldAt).Scan(&ids).Error
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		sv, err := s.surveys.Get(ctx, id)
+		if err != nil {
+			return i, err
+		}
+		def, err := s.surveys.Definition(sv)
+		if err != nil {
+			return i, err
+		}
+		var vars []Variable
+		w, err := s.Weighting(ctx, id)
+		if err != nil {
+			return i, err
+		}
+		if w != nil {
+			vars = w.Variables
+		}
+		if err := s.fold(ctx, id, matrixKeys(def), vars); err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
+}
+
+// matrixKeys lists the keys of a definition's matrix questions.
+func matrixKeys(def surveys.Definition) []string {
+	var out []string
+	for _, q := range def.Questions() {
+		if q.Type == surveys.Matrix {
+			out = append(out, q.Key)
+		}
+	}
+	return out
 }

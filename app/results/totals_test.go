@@ -102,14 +102,33 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 			t.Fatalf("%d responses, want 27", r.Responses)
 		}
 
+		// Pending responses are folded in the background once enough came.
+		s.foldAt = 3
+		more(3)
+		if n, err := s.FoldPending(ctx); err != nil || n != 1 {
+			t.Fatalf("fold pending: %d surveys, %v", n, err)
+		}
+		if n, _ := s.unfoldedCount(ctx, sv.ID); n != 0 {
+			t.Fatalf("%d responses left after folding pending ones", n)
+		}
+		more(2)
+		if n, err := s.FoldPending(ctx); err != nil || n != 0 {
+			t.Fatalf("fold pending below the threshold: %d surveys, %v", n, err)
+		}
+		s.foldAt = defaultFoldAt
+		r = sameAsCountingAfresh(t, s, sv, "after background folds")
+		if r.Responses != 32 {
+			t.Fatalf("%d responses, want 32", r.Responses)
+		}
+
 		// A counted response that goes away makes the totals wrong: they
 		// are noticed, not used, and built again.
 		var victim models.Response
 		gdb.Where("survey_id = ? AND folded", sv.ID).Take(&victim)
 		gdb.Where("id = ?", victim.ID).Delete(&models.Response{})
 		r = sameAsCountingAfresh(t, s, sv, "after a deletion")
-		if r.Responses != 26 {
-			t.Fatalf("%d responses, want 26", r.Responses)
+		if r.Responses != 31 {
+			t.Fatalf("%d responses, want 31", r.Responses)
 		}
 		var folded int64
 		gdb.Model(&models.Response{}).Where("survey_id = ? AND folded", sv.ID).Count(&folded)

@@ -41,7 +41,7 @@ func (s *Server) routes() {
 	sv := surveys.NewHandlers(s.surveys, s.render, s.cfg.BaseURL, s.zone).WithInvitations(s.panels)
 	pn := panels.NewHandlers(s.panels, s.surveys, s.render, s.cfg.BaseURL)
 	ml := mail.NewHandlers(s.outbox, s.render, s.cfg.SMTPURL == "")
-	rs := results.NewHandlers(results.NewStore(s.db, s.surveys), s.render, s.zone).WithProfiles(s.panels)
+	rs := results.NewHandlers(s.results, s.render, s.zone).WithProfiles(s.panels)
 	staff := requireAccount()
 	comms := requireAccount(models.RoleStaff)
 	admin := requireAccount(models.RoleAdmin)

@@ -21,6 +21,7 @@ import (
 	"github.com/inspraak/inspraak/app/i18n"
 	"github.com/inspraak/inspraak/app/mail"
 	"github.com/inspraak/inspraak/app/panels"
+	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/web/page"
 )
@@ -59,6 +60,7 @@ type Server struct {
 	outbox   *mail.Outbox
 	mailer   *mail.Worker
 	panels   *panels.Store
+	results  *results.Store
 }
 
 // New wires the Fiber application.
@@ -92,6 +94,7 @@ func New(d Deps) (*Server, error) {
 	if err := s.wireMail(d, bundle); err != nil {
 		return nil, err
 	}
+	s.results = results.NewStore(d.DB, s.surveys)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "inspraak",
 		BodyLimit:             d.Config.BodyLimit,
@@ -119,6 +122,7 @@ func (s *Server) Listen(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(s.cfg.Addr) }()
 	go s.purge(ctx)
+	go s.foldResults(ctx)
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() { defer close(workerDone); s.mailer.Run(wctx) }()
@@ -169,6 +173,24 @@ func (s *Server) Panels() *panels.Store { return s.panels }
 
 // purge deletes expired sessions and old idempotency answers every hour;
 // any instance may do it.
+// foldResults keeps the running totals of survey results current every
+// minute, so the first look at a large survey's results is quick too. Any
+// instance may do it: folds of one survey take turns.
+func (s *Server) foldResults(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.results.FoldPending(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("fold survey results", "err", err)
+		}
+	}
+}
+
 func (s *Server) purge(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
