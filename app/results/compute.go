@@ -132,67 +132,38 @@ func (s *Store) Compute(ctx context.Context, sv *models.Survey, f Filter, weight
 	if err != nil {
 		return nil, err
 	}
-	sc, w, err := s.scope(ctx, sv, f, weighted)
-	if err != nil {
-		return nil, err
-	}
-	res := &Results{Survey: sv, Def: def, Filter: f, Weighted: weighted, Weigher: w}
+	res := &Results{Survey: sv, Def: def, Filter: f, Weighted: weighted}
+	matrices := matrixKeys(def)
 	var rows []aggRow
 	var answeredMatrix map[string]totals
-	matrices := matrixKeys(def)
+	served := false
 	// Every response is the common case and the one large surveys make
 	// slow: on PostgreSQL it comes from running totals, kept per cell of
 	// the survey's weighting variables so weighted figures come from them too.
-	totalsServe := f.Empty() && usesTotals(s.db)
-	var vars []Variable
-	if totalsServe {
-		wt, err := s.Weighting(ctx, sv.ID)
-		if err != nil {
+	if f.Empty() && usesTotals(s.db) {
+		if served, err = s.computeFromTotals(ctx, sv, matrices, res, &rows, &answeredMatrix); err != nil {
 			return nil, err
-		}
-		if wt != nil {
-			vars = wt.Variables
-		}
-		n, err := s.unfoldedCount(ctx, sv.ID)
-		if err != nil {
-			return nil, err
-		}
-		if n >= int64(s.foldAt) {
-			if err := s.fold(ctx, sv.ID, matrices, vars); err != nil {
-				return nil, err
-			}
 		}
 	}
-	stale := false
-	err = s.read(ctx, func(db *gorm.DB) error {
-		if totalsServe {
-			var ok bool
-			var all totals
-			var err error
-			rows, answeredMatrix, all, ok, err = s.fromTotals(db, sv.ID, matrices, vars, sc.weigher)
-			if err != nil || ok {
-				res.Responses, res.Effective = all.N, Kish(all.W, all.W2)
+	if !served {
+		sc, w, err := s.scope(ctx, sv, f, weighted)
+		if err != nil {
+			return nil, err
+		}
+		res.Weigher = w
+		err = s.read(ctx, func(db *gorm.DB) error {
+			t, err := sc.responses(db)
+			if err != nil {
 				return err
 			}
-			stale = true
-		}
-		t, err := sc.responses(db)
+			res.Responses, res.Effective = t.N, Kish(t.W, t.W2)
+			if rows, err = sc.answers(db); err != nil {
+				return err
+			}
+			answeredMatrix, err = sc.answeredMatrix(db, matrices)
+			return err
+		})
 		if err != nil {
-			return err
-		}
-		res.Responses, res.Effective = t.N, Kish(t.W, t.W2)
-		if rows, err = sc.answers(db); err != nil {
-			return err
-		}
-		answeredMatrix, err = sc.answeredMatrix(db, matrices)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if stale {
-		// Counted responses went away: build the totals again next time.
-		if err := s.unfold(ctx, sv.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -377,4 +348,54 @@ func numberSummary(q surveys.Question, rows []aggRow, base totals, weighted bool
 	}
 	ns.Bins = bins
 	return ns
+}
+
+// computeFromTotals fills res from the running totals (folding new
+// responses first when enough came in). It returns false when the totals
+// cannot serve; stale totals are then dropped to be built again.
+func (s *Store) computeFromTotals(ctx context.Context, sv *models.Survey, matrices []string, res *Results, rows *[]aggRow, matrix *map[string]totals) (bool, error) {
+	wt, err := s.Weighting(ctx, sv.ID)
+	if err != nil {
+		return false, err
+	}
+	if res.Weighted && wt == nil {
+		return false, apperr.Invalid("weighted", "results.not_weighted")
+	}
+	var vars []Variable
+	if wt != nil {
+		vars = wt.Variables
+	}
+	n, err := s.unfoldedCount(ctx, sv.ID)
+	if err != nil {
+		return false, err
+	}
+	if n >= int64(s.foldAt) {
+		if err := s.fold(ctx, sv.ID, matrices, vars); err != nil {
+			return false, err
+		}
+	}
+	var cells []cellRow
+	var ok, stale bool
+	err = s.read(ctx, func(db *gorm.DB) (err error) {
+		cells, ok, stale, err = s.totalsCells(db, sv.ID, matrices, vars)
+		return err
+	})
+	if err != nil || !ok {
+		if stale {
+			err = s.unfold(ctx, sv.ID)
+		}
+		return false, err
+	}
+	var w *Weigher
+	if res.Weighted {
+		// The totals hold the responses per cell: the weights are raked
+		// from them, and kept for the exports and the weighting page.
+		w = newWeigher(wt, cellCounts(cells, vars))
+		s.weighers.Store(sv.ID, cachedWeigher{updated: wt.UpdatedAt, responses: w.Responses, weigher: w})
+		res.Weigher = w
+	}
+	var all totals
+	*rows, *matrix, all = combineCells(cells, w)
+	res.Responses, res.Effective = all.N, Kish(all.W, all.W2)
+	return true, nil
 }

@@ -3,6 +3,7 @@ package results
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -14,6 +15,11 @@ import (
 // defaultFoldAt is how many new responses make a results request first
 // add them to the running totals (PostgreSQL). Fewer are counted afresh.
 const defaultFoldAt = 200
+
+// maxFresh is the most new responses the running totals are topped up
+// with by id; with more (say, right after the totals were reset) the
+// results are counted afresh.
+const maxFresh = 5 * defaultFoldAt
 
 // aggCols are the sums the results query takes over answer rows; the
 // running totals keep the same sums.
@@ -131,12 +137,12 @@ type cellRow struct {
 	N, First, Top, RankSum, Texts              int64
 }
 
-// fromTotals reads the results of every response from the running totals
-// plus the responses not yet folded, in the read transaction's snapshot,
-// weighted by w (nil: unweighted). ok is false when the totals cannot
-// serve: split by other variables than w's, or not matching the
-// responses they claim to count; the caller then counts afresh.
-func (s *Store) fromTotals(db *gorm.DB, surveyID string, matrices []string, vars []Variable, w *Weigher) (rows []aggRow, matrix map[string]totals, all totals, ok bool, err error) {
+// totalsCells reads the sums of every response per weighting cell: the
+// running totals plus the responses not yet folded, in the read
+// transaction's snapshot. ok is false when the totals cannot serve: split
+// by other variables than vars, not matching the responses they claim to
+// count (stale), or too many responses not yet in them.
+func (s *Store) totalsCells(db *gorm.DB, surveyID string, matrices []string, vars []Variable) (cells []cellRow, ok, stale bool, err error) {
 	var counted struct {
 		SplitBy                  string
 		Totals, Folded, Unfolded int64
@@ -145,20 +151,31 @@ func (s *Store) fromTotals(db *gorm.DB, surveyID string, matrices []string, vars
 		COALESCE((SELECT responses FROM survey_totals WHERE survey_id = @s), 0) AS totals,
 		(SELECT COUNT(*) FROM responses WHERE survey_id = @s AND folded) AS folded,
 		(SELECT COUNT(*) FROM responses WHERE survey_id = @s AND NOT folded) AS unfolded`, map[string]any{"s": surveyID}).Scan(&counted).Error
-	if err != nil || counted.Totals != counted.Folded || (counted.Folded > 0 && counted.SplitBy != splitBy(vars)) {
-		return nil, nil, all, false, err
+	if err != nil {
+		return nil, false, false, err
 	}
-	var cells []cellRow
+	if counted.Totals != counted.Folded || (counted.Folded > 0 && counted.SplitBy != splitBy(vars)) {
+		return nil, false, true, nil
+	}
 	err = db.Raw(`SELECT cell, kind, question_key, row_key, option_key, has_number, number AS num, n, first, top, rank_sum, texts
 		FROM answer_totals WHERE survey_id = ?`, surveyID).Scan(&cells).Error
 	if err != nil {
-		return nil, nil, all, false, err
+		return nil, false, false, err
+	}
+	if counted.Unfolded > maxFresh {
+		return nil, false, false, nil
 	}
 	if counted.Unfolded > 0 {
+		// The few new responses are named by id, so the planner looks
+		// their answers up by key even when its statistics still think
+		// most responses are new (as they were before the first fold).
+		var ids []string
+		if err = db.Raw("SELECT id FROM responses WHERE survey_id = ? AND NOT folded", surveyID).Scan(&ids).Error; err != nil {
+			return nil, false, false, err
+		}
 		joins, cols, jargs := categoryJoins(vars)
-		cell := cellExpr(cols)
-		fresh := "(SELECT r.id AS id, " + cell + " AS cell FROM responses r" + joins + " WHERE r.survey_id = ? AND NOT r.folded) u"
-		args := append(append([]any{}, jargs...), surveyID)
+		fresh := "(SELECT r.id AS id, " + cellExpr(cols) + " AS cell FROM responses r" + joins + " WHERE r.id IN (?)) u"
+		args := append(append([]any{}, jargs...), ids)
 		var more []cellRow
 		err = db.Raw(`SELECT u.cell AS cell, 'answers' AS kind, a.question_key AS question_key, a.row_key AS row_key, a.option_key AS option_key,
 				a.number IS NOT NULL AS has_number, COALESCE(a.number, 0) AS num, `+aggCols+`
@@ -168,22 +185,40 @@ func (s *Store) fromTotals(db *gorm.DB, surveyID string, matrices []string, vars
 			SELECT u.cell, 'responses', '', '', '', FALSE, 0, COUNT(*), 0, 0, 0, 0 FROM `+fresh+` GROUP BY u.cell`,
 			append(args, args...)...).Scan(&more).Error
 		if err != nil {
-			return nil, nil, all, false, err
+			return nil, false, false, err
 		}
 		cells = append(cells, more...)
 		if len(matrices) > 0 {
 			var resp []cellRow
 			err = db.Raw(`SELECT u.cell AS cell, 'respondents' AS kind, a.question_key AS question_key, COUNT(DISTINCT a.response_id) AS n
 				FROM `+fresh+` JOIN response_answers a ON a.response_id = u.id
-				WHERE a.question_key IN ? GROUP BY u.cell, a.question_key`, append(args, matrices)...).Scan(&resp).Error
+				WHERE a.question_key IN (?) GROUP BY u.cell, a.question_key`, append(args, matrices)...).Scan(&resp).Error
 			if err != nil {
-				return nil, nil, all, false, err
+				return nil, false, false, err
 			}
 			cells = append(cells, resp...)
 		}
 	}
-	rows, matrix, all = combineCells(cells, w)
-	return rows, matrix, all, true, nil
+	return cells, true, false, nil
+}
+
+// cellCounts turns the 'responses' sums into raking cells.
+func cellCounts(cells []cellRow, vars []Variable) []Cell {
+	n := map[string]float64{}
+	for _, c := range cells {
+		if c.Kind == "responses" {
+			n[c.Cell] += float64(c.N)
+		}
+	}
+	out := make([]Cell, 0, len(n))
+	for _, k := range sortedKeys(n) {
+		cats := strings.Split(k, "\x1f")
+		if len(cats) != len(vars) {
+			cats = make([]string, len(vars)) // only without variables
+		}
+		out = append(out, Cell{Cats: cats, N: n[k]})
+	}
+	return out
 }
 
 // combineCells adds up the cells' sums per group, each cell's counts

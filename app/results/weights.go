@@ -237,6 +237,13 @@ func (s *Store) Weigher(ctx context.Context, sv *models.Survey) (*Weigher, error
 	if err != nil {
 		return nil, err
 	}
+	out := newWeigher(w, cells)
+	s.weighers.Store(sv.ID, cachedWeigher{updated: w.UpdatedAt, responses: n, weigher: out})
+	return out, nil
+}
+
+// newWeigher rakes the cells to w's margins.
+func newWeigher(w *Weighting, cells []Cell) *Weigher {
 	targets := make([]Target, len(w.Variables))
 	for j, v := range w.Variables {
 		targets[j] = v.Shares
@@ -256,8 +263,7 @@ func (s *Store) Weigher(ctx context.Context, sv *models.Survey) (*Weigher, error
 		out.MinWeight = 0
 	}
 	out.Effective = Kish(sum, sq)
-	s.weighers.Store(sv.ID, cachedWeigher{updated: w.UpdatedAt, responses: n, weigher: out})
-	return out, nil
+	return out
 }
 
 // categoryJoins joins, for each weighting variable j, the category of the
