@@ -62,8 +62,14 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.Interval)
 	defer t.Stop()
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		sent, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
 			w.log.Warn("mail worker", "err", err)
+		}
+		if sent > 0 && err == nil && ctx.Err() == nil {
+			// A round ends after 1000 claims; with a long queue (a large
+			// panel invited) more mail is due at once.
+			continue
 		}
 		select {
 		case <-ctx.Done():

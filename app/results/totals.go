@@ -34,14 +34,30 @@ const totalsConflict = `ON CONFLICT (survey_id, cell, kind, question_key, row_ke
 // usesTotals tells whether the running totals serve this database.
 func usesTotals(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 
+// foldBatch is how many responses one fold transaction adds at most.
+const foldBatch = 5000
+
 // fold adds the answers of responses not yet counted to the survey's
 // running totals, split by weighting cell (vars: the survey's weighting
-// variables, none when it is not weighted). Folds of one survey take turns
-// on its survey_totals row; the statement that marks responses returns
-// exactly those it marked, so each response is added once. Totals split
-// by other variables than vars are dropped and built again.
+// variables, none when it is not weighted), a batch per transaction.
 func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, vars []Variable) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	for {
+		n, err := s.foldOnce(ctx, surveyID, matrices, vars)
+		if err != nil || n < foldBatch {
+			return err
+		}
+	}
+}
+
+// foldOnce folds one batch and says how many responses it held. Folds of
+// one survey take turns on its survey_totals row; the statement that marks
+// responses returns exactly those it marked, so each response is added
+// once. Totals split by other variables than vars are dropped and built
+// again. The batch is named by id, so the planner looks answers up by key
+// even while its statistics still count most responses as new.
+func (s *Store) foldOnce(ctx context.Context, surveyID string, matrices []string, vars []Variable) (int, error) {
+	var ids []string
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("INSERT INTO survey_totals (survey_id, split_by, responses) VALUES (?, ?, 0) ON CONFLICT (survey_id) DO NOTHING", surveyID, splitBy(vars)).Error; err != nil {
 			return err
 		}
@@ -54,9 +70,12 @@ func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, va
 				return err
 			}
 		}
+		if err := tx.Raw("SELECT id FROM responses WHERE survey_id = ? AND NOT folded LIMIT ?", surveyID, foldBatch).Scan(&ids).Error; err != nil || len(ids) == 0 {
+			return err
+		}
 		joins, cols, jargs := categoryJoinsOn(vars, "f.id", "f.survey_id")
 		var args []any
-		args = append(args, surveyID)           // f
+		args = append(args, ids)                // f
 		args = append(args, jargs...)           // fc
 		args = append(args, surveyID, surveyID) // answers
 		args = append(args, surveyID)           // responses
@@ -68,7 +87,7 @@ func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, va
 		}
 		args = append(args, surveyID)
 		return tx.Exec(`WITH f AS (
-				UPDATE responses SET folded = TRUE WHERE survey_id = ? AND NOT folded RETURNING id, survey_id
+				UPDATE responses SET folded = TRUE WHERE id IN (?) AND NOT folded RETURNING id, survey_id
 			), fc AS (
 				SELECT f.id AS id, `+cellExpr(cols)+` AS cell FROM f`+joins+`
 			), answers AS (
@@ -94,6 +113,7 @@ func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, va
 			-- whether or not the main statement reads them.
 			UPDATE survey_totals SET responses = responses + (SELECT COUNT(*) FROM f) WHERE survey_id = ?`, args...).Error
 	})
+	return len(ids), err
 }
 
 // resetTotals forgets a survey's running totals, so they are built again.

@@ -236,8 +236,17 @@ func run(ctx context.Context, database string, n, runs int, keep bool) error {
 
 	sql, took := slow.get()
 	fmt.Printf("\nslowest statement of the filtered weighted requests (%.1f ms):\n%s\n\nEXPLAIN (ANALYZE, BUFFERS):\n", ms(took), shorten(sql))
+	// With the settings the results queries run under (see results.Store.read).
 	var plan []string
-	if err := gdb.Raw("EXPLAIN (ANALYZE, BUFFERS) " + sql).Scan(&plan).Error; err != nil {
+	err = gdb.Transaction(func(tx *gorm.DB) error {
+		for _, set := range []string{"SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off"} {
+			if err := tx.Exec(set).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Raw("EXPLAIN (ANALYZE, BUFFERS) " + sql).Scan(&plan).Error
+	})
+	if err != nil {
 		return err
 	}
 	for _, line := range plan {
