@@ -369,7 +369,12 @@ func (s *Store) computeFromTotals(ctx context.Context, sv *models.Survey, matric
 	if err != nil {
 		return false, err
 	}
-	if n >= int64(s.foldAt) {
+	switch {
+	case n > maxFresh:
+		// A large backlog (a survey nobody looked at yet): count afresh
+		// now; the background fold builds the totals within a minute.
+		return false, nil
+	case n >= int64(s.foldAt):
 		if err := s.fold(ctx, sv.ID, matrices, vars); err != nil {
 			return false, err
 		}

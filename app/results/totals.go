@@ -49,6 +49,14 @@ func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, va
 	}
 }
 
+// foldBulk folds a large backlog (a survey's first fold) in one
+// statement: a hash join over all its answers beats looking up a hundred
+// thousand responses by id.
+func (s *Store) foldBulk(ctx context.Context, surveyID string, matrices []string, vars []Variable) error {
+	_, err := s.foldWhere(ctx, surveyID, matrices, vars, nil)
+	return err
+}
+
 // foldOnce folds one batch and says how many responses it held. Folds of
 // one survey take turns on its survey_totals row; the statement that marks
 // responses returns exactly those it marked, so each response is added
@@ -56,6 +64,16 @@ func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, va
 // again. The batch is named by id, so the planner looks answers up by key
 // even while its statistics still count most responses as new.
 func (s *Store) foldOnce(ctx context.Context, surveyID string, matrices []string, vars []Variable) (int, error) {
+	return s.foldWhere(ctx, surveyID, matrices, vars, func(tx *gorm.DB) ([]string, error) {
+		var ids []string
+		err := tx.Raw("SELECT id FROM responses WHERE survey_id = ? AND NOT folded LIMIT ?", surveyID, foldBatch).Scan(&ids).Error
+		return ids, err
+	})
+}
+
+// foldWhere folds, in one transaction, the responses pick names (all of
+// the survey's new responses when pick is nil) and says how many it named.
+func (s *Store) foldWhere(ctx context.Context, surveyID string, matrices []string, vars []Variable, pick func(tx *gorm.DB) ([]string, error)) (int, error) {
 	var ids []string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("INSERT INTO survey_totals (survey_id, split_by, responses) VALUES (?, ?, 0) ON CONFLICT (survey_id) DO NOTHING", surveyID, splitBy(vars)).Error; err != nil {
@@ -70,12 +88,19 @@ func (s *Store) foldOnce(ctx context.Context, surveyID string, matrices []string
 				return err
 			}
 		}
-		if err := tx.Raw("SELECT id FROM responses WHERE survey_id = ? AND NOT folded LIMIT ?", surveyID, foldBatch).Scan(&ids).Error; err != nil || len(ids) == 0 {
-			return err
+		marked := "survey_id = ? AND NOT folded"
+		var args []any
+		if pick != nil {
+			var err error
+			if ids, err = pick(tx); err != nil || len(ids) == 0 {
+				return err
+			}
+			marked = "id IN (?) AND NOT folded"
+			args = append(args, ids)
+		} else {
+			args = append(args, surveyID)
 		}
 		joins, cols, jargs := categoryJoinsOn(vars, "f.id", "f.survey_id")
-		var args []any
-		args = append(args, ids)                // f
 		args = append(args, jargs...)           // fc
 		args = append(args, surveyID, surveyID) // answers
 		args = append(args, surveyID)           // responses
@@ -87,7 +112,7 @@ func (s *Store) foldOnce(ctx context.Context, surveyID string, matrices []string
 		}
 		args = append(args, surveyID)
 		return tx.Exec(`WITH f AS (
-				UPDATE responses SET folded = TRUE WHERE id IN (?) AND NOT folded RETURNING id, survey_id
+				UPDATE responses SET folded = TRUE WHERE `+marked+` RETURNING id, survey_id
 			), fc AS (
 				SELECT f.id AS id, `+cellExpr(cols)+` AS cell FROM f`+joins+`
 			), answers AS (
@@ -336,7 +361,15 @@ func (s *Store) FoldPending(ctx context.Context) (int, error) {
 		if w != nil {
 			vars = w.Variables
 		}
-		if err := s.fold(ctx, id, matrixKeys(def), vars); err != nil {
+		n, err := s.unfoldedCount(ctx, id)
+		if err != nil {
+			return i, err
+		}
+		fold := s.fold
+		if n > maxFresh {
+			fold = s.foldBulk
+		}
+		if err := fold(ctx, id, matrixKeys(def), vars); err != nil {
 			return i, err
 		}
 	}

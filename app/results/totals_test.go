@@ -64,7 +64,7 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 			}
 		}
 		sameAsCountingAfresh(t, s, sv, "nothing folded")
-		if err := s.fold(ctx, sv.ID, matrices, nil); err != nil {
+		if err := s.foldBulk(ctx, sv.ID, matrices, nil); err != nil {
 			t.Fatal(err)
 		}
 		var unfolded int64
