@@ -38,6 +38,8 @@ import (
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/db"
+	"github.com/inspraak/inspraak/app/results"
+	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/web"
 	"github.com/inspraak/inspraak/bench/seed"
 )
@@ -170,32 +172,38 @@ func run(ctx context.Context, database string, n, runs int, keep bool) error {
 		return err
 	}
 
-	results := "/api/v1/surveys/" + id + "/results"
+	resultsURL := "/api/v1/surveys/" + id + "/results"
 	page := "/staff/surveys/" + id + "/results"
-	// The first view of every response folds them all into the running
-	// totals; it is timed on its own.
+	// The first view counts every answer afresh; then the background fold
+	// (every minute in a running server) builds the running totals. Both
+	// are timed on their own.
 	t0 := time.Now()
-	if status, body, err := api.do(ctx, http.MethodGet, results, ""); err != nil || status != http.StatusOK {
+	if status, body, err := api.do(ctx, http.MethodGet, resultsURL, ""); err != nil || status != http.StatusOK {
 		return fmt.Errorf("first view: %d %v %.200s", status, err, body)
 	}
 	firstView := time.Since(t0)
+	t0 = time.Now()
+	if _, err := results.NewStore(gdb, surveys.NewStore(gdb)).FoldPending(ctx); err != nil {
+		return err
+	}
+	folded := time.Since(t0)
 	newResponses := func() error { return seed.Responses(ctx, gdb, id, 50, uint64(time.Now().UnixNano())) }
 	cases := []struct {
 		name, path string
 		c          *client
 		before     func() error
 	}{
-		{"results JSON, all responses", results, api, nil},
-		{"results JSON, all, 50 new before each", results, api, newResponses},
-		{"results JSON, weighted", results + "?weighted=true", api, nil},
-		{"results JSON, channel + segment", results + "?channel=facebook&segment=respondent:resident", api, nil},
-		{"results JSON, channel, weighted", results + "?channel=facebook&weighted=true", api, nil},
+		{"results JSON, all responses", resultsURL, api, nil},
+		{"results JSON, all, 50 new before each", resultsURL, api, newResponses},
+		{"results JSON, weighted", resultsURL + "?weighted=true", api, nil},
+		{"results JSON, channel + segment", resultsURL + "?channel=facebook&segment=respondent:resident", api, nil},
+		{"results JSON, channel, weighted", resultsURL + "?channel=facebook&weighted=true", api, nil},
 		{"results page (HTML), all", page, browser, nil},
 		{"results page (HTML), weighted", page + "?weighted=true", browser, nil},
 	}
 	fmt.Printf("Results benchmark: %d responses, %d answer rows, 20 questions; seeded in %s\n", n, answers, seeded.Round(time.Second))
 	fmt.Printf("PostgreSQL, %d requests per case after 2 warm-up, one at a time\n", runs)
-	fmt.Printf("first view (folds all %d responses into the running totals): %.1f ms\n\n", n, ms(firstView))
+	fmt.Printf("first view, counted afresh: %.1f ms; background fold of all %d into the running totals: %.1f ms\n\n", ms(firstView), n, ms(folded))
 	fmt.Printf("%-34s %9s %9s %9s %10s\n", "case", "p50 ms", "p90 ms", "max ms", "bytes")
 	var fullP50 time.Duration
 	for i, cs := range cases {
