@@ -18,16 +18,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -40,11 +35,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/inspraak/inspraak/app/assets"
 	"github.com/inspraak/inspraak/app/auth"
-	"github.com/inspraak/inspraak/app/config"
-	"github.com/inspraak/inspraak/app/db"
-	"github.com/inspraak/inspraak/app/web"
+	"github.com/inspraak/inspraak/bench/benchdb"
 	"github.com/inspraak/inspraak/bench/seed"
 )
 
@@ -95,66 +87,12 @@ type result struct {
 }
 
 func run(ctx context.Context, o options) error {
-	base, err := url.Parse(o.database)
-	if err != nil || (base.Scheme != "postgres" && base.Scheme != "postgresql") {
-		return fmt.Errorf("-db: want a postgres:// URL, got %q", o.database)
-	}
-	if !loopback(base.Hostname()) {
-		return fmt.Errorf("-db: the bench only talks to 127.0.0.1, not %q", base.Hostname())
-	}
-	repo, err := assets.FromRepo()
+	env, err := benchdb.Open(ctx, o.database, benchdb.Options{Prefix: "bench_export", Keep: o.keep})
 	if err != nil {
-		return fmt.Errorf("run from inside the repository: %w", err)
+		return fmt.Errorf("-db: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	admin, err := db.Open(config.Config{DatabaseURL: o.database, DBMaxOpenConns: 2, DBMaxIdleConns: 1}, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(admin)
-	schema := "bench_export_" + randomHex(5)
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		return err
-	}
-	defer func() {
-		if o.keep {
-			fmt.Printf("\nkept schema %s\n", schema)
-			return
-		}
-		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
-			fmt.Fprintln(os.Stderr, "drop schema:", err)
-		}
-	}()
-	schemaURL := *base
-	q := schemaURL.Query()
-	q.Set("search_path", schema)
-	schemaURL.RawQuery = q.Encode()
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	baseURL := "http://" + ln.Addr().String()
-	env := map[string]string{"DATABASE_URL": schemaURL.String(), "ADDR": ln.Addr().String(), "BASE_URL": baseURL}
-	cfg, err := config.Load(func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	})
-	if err != nil {
-		return err
-	}
-	gdb, err := db.Open(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(gdb)
-	if _, err := db.Migrate(ctx, gdb, repo.Migrations); err != nil {
-		return err
-	}
+	defer env.Close()
+	admin, gdb, base, schema, baseURL := env.Admin, env.DB, env.Base, env.Schema, env.BaseURL
 
 	fmt.Printf("Inspraak export benchmark (issue 4)\n")
 	var version string
@@ -181,12 +119,9 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Deps{Config: cfg, DB: gdb, Log: log, Assets: repo, SessionKey: []byte(randomHex(32))})
-	if err != nil {
+	if _, err := env.Serve(); err != nil {
 		return err
 	}
-	go func() { _ = srv.App().Listener(ln) }()
-	defer srv.App().ShutdownWithTimeout(5 * time.Second)
 	client := &http.Client{Timeout: 30 * time.Minute, Transport: &http.Transport{DisableCompression: true}}
 
 	if o.cpuprof != "" {
@@ -412,24 +347,10 @@ ORDER BY 1, 5, 6, 7`, surveyID, surveyID).Rows()
 
 func staffToken(ctx context.Context, gdb *gorm.DB) (string, error) {
 	st := auth.NewStore(gdb)
-	a, err := st.CreateAccount(ctx, auth.AccountInput{Email: "bench-export@inspraak.example", Name: "Bench", Role: "staff", Password: randomHex(16), Active: true})
+	a, err := st.CreateAccount(ctx, auth.AccountInput{Email: "bench-export@inspraak.example", Name: "Bench", Role: "staff", Password: benchdb.RandomHex(16), Active: true})
 	if err != nil {
 		return "", err
 	}
 	token, _, err := st.CreateToken(ctx, a.ID, "bench")
 	return token, err
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

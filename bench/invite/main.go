@@ -22,17 +22,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	mrand "math/rand/v2"
 	"net"
 	"net/mail"
-	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -45,13 +42,10 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
-	"github.com/inspraak/inspraak/app/assets"
-	"github.com/inspraak/inspraak/app/config"
-	"github.com/inspraak/inspraak/app/db"
 	mailer "github.com/inspraak/inspraak/app/mail"
 	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/surveys"
-	"github.com/inspraak/inspraak/app/web"
+	"github.com/inspraak/inspraak/bench/benchdb"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -75,70 +69,22 @@ func main() {
 }
 
 func run(ctx context.Context, database string, n, workers, batch int, keep bool) error {
-	base, err := url.Parse(database)
-	if err != nil || (base.Scheme != "postgres" && base.Scheme != "postgresql") {
-		return fmt.Errorf("-database: want a postgres:// URL, got %q", database)
-	}
-	if h := base.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
-		return fmt.Errorf("-database: the bench only talks to loopback, not %q", h)
-	}
-	repo, err := assets.FromRepo()
-	if err != nil {
-		return fmt.Errorf("run from inside the repository: %w", err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	admin, err := db.Open(config.Config{DatabaseURL: database, DBMaxOpenConns: 2, DBMaxIdleConns: 1}, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(admin)
-	schema := "bench_" + randomHex(5)
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		return err
-	}
-	defer func() {
-		if keep {
-			fmt.Printf("\nkept schema %s\n", schema)
-			return
-		}
-		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
-	}()
-	schemaURL := *base
-	q := schemaURL.Query()
-	q.Set("search_path", schema)
-	schemaURL.RawQuery = q.Encode()
-
 	sink, err := startSink()
 	if err != nil {
 		return err
 	}
 	defer sink.close()
-
-	cfg, err := config.Load(func(k string) string {
-		switch k {
-		case "DATABASE_URL":
-			return schemaURL.String()
-		case "BASE_URL":
-			return "https://inspraak.example-kommune.dk"
-		case "SMTP_URL":
-			return "smtp://" + sink.addr + "?tls=none"
-		case "MAIL_FROM":
-			return "Borgerpanelet <panel@example-kommune.dk>"
-		}
-		return os.Getenv(k)
-	})
+	env, err := benchdb.Open(ctx, database, benchdb.Options{Keep: keep, Env: map[string]string{
+		"BASE_URL":  "https://inspraak.example-kommune.dk",
+		"SMTP_URL":  "smtp://" + sink.addr + "?tls=none",
+		"MAIL_FROM": "Borgerpanelet <panel@example-kommune.dk>",
+	}})
 	if err != nil {
-		return err
+		return fmt.Errorf("-database: %w", err)
 	}
-	gdb, err := db.Open(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(gdb)
-	if _, err := db.Migrate(ctx, gdb, repo.Migrations); err != nil {
-		return err
-	}
-	srv, err := web.New(web.Deps{Config: cfg, DB: gdb, Log: log, Assets: repo, SessionKey: []byte(randomHex(32))})
+	defer env.Close()
+	gdb, cfg, log := env.DB, env.Config, env.Log
+	srv, err := env.Server()
 	if err != nil {
 		return err
 	}
@@ -437,9 +383,3 @@ func (x *sinkSession) Data(r io.Reader) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}

@@ -14,13 +14,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -34,13 +30,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/inspraak/inspraak/app/assets"
 	"github.com/inspraak/inspraak/app/auth"
-	"github.com/inspraak/inspraak/app/config"
-	"github.com/inspraak/inspraak/app/db"
 	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
-	"github.com/inspraak/inspraak/app/web"
+	"github.com/inspraak/inspraak/bench/benchdb"
 	"github.com/inspraak/inspraak/bench/seed"
 )
 
@@ -66,65 +59,12 @@ func main() {
 }
 
 func run(ctx context.Context, database string, n, runs int, keep bool) error {
-	base, err := url.Parse(database)
-	if err != nil || (base.Scheme != "postgres" && base.Scheme != "postgresql") {
-		return fmt.Errorf("-database: want a postgres:// URL, got %q", database)
-	}
-	if h := base.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
-		return fmt.Errorf("-database: the bench only talks to loopback, not %q", h)
-	}
-	repo, err := assets.FromRepo()
-	if err != nil {
-		return fmt.Errorf("run from inside the repository: %w", err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	admin, err := db.Open(config.Config{DatabaseURL: database, DBMaxOpenConns: 2, DBMaxIdleConns: 1}, log)
+	env, err := benchdb.Open(ctx, database, benchdb.Options{Prefix: "bench_results", Keep: keep})
 	if err != nil {
 		return err
 	}
-	defer db.Close(admin)
-	schema := "bench_" + randomHex(5)
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		return err
-	}
-	defer func() {
-		if keep {
-			fmt.Printf("\nkept schema %s\n", schema)
-			return
-		}
-		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
-	}()
-	schemaURL := *base
-	q := schemaURL.Query()
-	q.Set("search_path", schema)
-	schemaURL.RawQuery = q.Encode()
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	baseURL := "http://" + ln.Addr().String()
-	cfg, err := config.Load(func(k string) string {
-		switch k {
-		case "DATABASE_URL":
-			return schemaURL.String()
-		case "BASE_URL":
-			return baseURL
-		}
-		return os.Getenv(k)
-	})
-	if err != nil {
-		return err
-	}
-	gdb, err := db.Open(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(gdb)
-	if _, err := db.Migrate(ctx, gdb, repo.Migrations); err != nil {
-		return err
-	}
+	defer env.Close()
+	gdb, baseURL := env.DB, env.BaseURL
 
 	started := time.Now()
 	id, err := seed.Survey(ctx, gdb, n)
@@ -139,7 +79,7 @@ func run(ctx context.Context, database string, n, runs int, keep bool) error {
 	gdb.Raw("SELECT COUNT(*) FROM response_answers WHERE survey_id = ?", id).Scan(&answers)
 
 	st := auth.NewStore(gdb)
-	password := randomHex(12)
+	password := benchdb.RandomHex(12)
 	acc, err := st.CreateAccount(ctx, auth.AccountInput{Email: "bench@inspraak.example", Name: "Bench", Role: "staff", Password: password, Active: true})
 	if err != nil {
 		return err
@@ -156,12 +96,9 @@ func run(ctx context.Context, database string, n, runs int, keep bool) error {
 
 	var slow slowest
 	slow.register(gdb)
-	srv, err := web.New(web.Deps{Config: cfg, DB: gdb, Log: log, Assets: repo, SessionKey: []byte(randomHex(32))})
-	if err != nil {
+	if _, err := env.Serve(); err != nil {
 		return err
 	}
-	go func() { _ = srv.App().Listener(ln) }()
-	defer srv.App().ShutdownWithTimeout(5 * time.Second)
 
 	api := &client{http: &http.Client{Timeout: time.Minute}, base: baseURL, token: token}
 	if status, body, err := api.do(ctx, http.MethodPut, "/api/v1/surveys/"+id+"/weighting", weighting); err != nil || status != http.StatusOK {
@@ -359,9 +296,3 @@ func login(ctx context.Context, base, email, password string) (*client, error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}

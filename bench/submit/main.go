@@ -14,17 +14,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -43,11 +39,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/inspraak/inspraak/app/assets"
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/config"
-	"github.com/inspraak/inspraak/app/db"
-	"github.com/inspraak/inspraak/app/web"
+	"github.com/inspraak/inspraak/bench/benchdb"
 )
 
 // target is the issue's requirement: at least half of pgbench's rate.
@@ -100,72 +94,18 @@ type result struct {
 }
 
 func run(ctx context.Context, o options) error {
-	base, err := url.Parse(o.database)
-	if err != nil || (base.Scheme != "postgres" && base.Scheme != "postgresql") {
-		return fmt.Errorf("-database: want a postgres:// URL, got %q", o.database)
-	}
-	if !loopback(base.Hostname()) {
-		return fmt.Errorf("-database: the bench only talks to 127.0.0.1, not %q", base.Hostname())
-	}
 	if _, err := exec.LookPath(o.pgbench); err != nil {
 		return fmt.Errorf("pgbench not found: %w", err)
 	}
-	repo, err := assets.FromRepo()
+	// A schema of our own, dropped at the end, and the platform configured
+	// as `inspraak serve` would be (DB_MAX_OPEN_CONNS and friends may come
+	// from the environment), on a free loopback port.
+	env, err := benchdb.Open(ctx, o.database, benchdb.Options{Keep: o.keep})
 	if err != nil {
-		return fmt.Errorf("run from inside the repository: %w", err)
+		return fmt.Errorf("-database: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil)) // request lines are formatted, then dropped
-
-	// A schema of our own, dropped at the end.
-	admin, err := db.Open(config.Config{DatabaseURL: o.database, DBMaxOpenConns: 2, DBMaxIdleConns: 1}, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(admin)
-	schema := "bench_" + randomHex(5)
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		return err
-	}
-	defer func() {
-		if o.keep {
-			fmt.Printf("\nkept schema %s\n", schema)
-			return
-		}
-		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
-			fmt.Fprintln(os.Stderr, "drop schema:", err)
-		}
-	}()
-	schemaURL := *base
-	q := schemaURL.Query()
-	q.Set("search_path", schema)
-	schemaURL.RawQuery = q.Encode()
-
-	// The platform, configured as `inspraak serve` would be (DB_MAX_OPEN_CONNS
-	// and friends may come from the environment), on a free loopback port.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	baseURL := "http://" + ln.Addr().String()
-	env := map[string]string{"DATABASE_URL": schemaURL.String(), "ADDR": ln.Addr().String(), "BASE_URL": baseURL}
-	cfg, err := config.Load(func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	})
-	if err != nil {
-		return err
-	}
-	gdb, err := db.Open(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(gdb)
-	if _, err := db.Migrate(ctx, gdb, repo.Migrations); err != nil {
-		return err
-	}
+	defer env.Close()
+	admin, gdb, cfg, base, schema, baseURL := env.Admin, env.DB, env.Config, env.Base, env.Schema, env.BaseURL
 	var statements atomic.Int64
 	if err := countStatements(gdb, &statements); err != nil {
 		return err
@@ -174,12 +114,9 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Deps{Config: cfg, DB: gdb, Log: log, Assets: repo, SessionKey: []byte(randomHex(32))})
-	if err != nil {
+	if _, err := env.Serve(); err != nil {
 		return err
 	}
-	go func() { _ = srv.App().Listener(ln) }()
-	defer srv.App().ShutdownWithTimeout(5 * time.Second)
 
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: o.conc, MaxIdleConnsPerHost: o.conc, IdleConnTimeout: time.Minute, DisableCompression: true,
@@ -352,7 +289,7 @@ func answerRows(qs []question) int {
 
 func adminToken(ctx context.Context, gdb *gorm.DB) (string, error) {
 	st := auth.NewStore(gdb)
-	a, err := st.CreateAccount(ctx, auth.AccountInput{Email: "bench@inspraak.example", Name: "Bench", Role: "admin", Password: randomHex(16), Active: true})
+	a, err := st.CreateAccount(ctx, auth.AccountInput{Email: "bench@inspraak.example", Name: "Bench", Role: "admin", Password: benchdb.RandomHex(16), Active: true})
 	if err != nil {
 		return "", err
 	}
@@ -419,7 +356,7 @@ func countStatements(gdb *gorm.DB, n *atomic.Int64) error {
 // reset empties the tables the phases write and takes a checkpoint, so that
 // every phase starts from the same state.
 func reset(ctx context.Context, admin *gorm.DB, schema string) error {
-	err := admin.WithContext(ctx).Exec(fmt.Sprintf("TRUNCATE %[1]s.response_answers, %[1]s.responses, %[1]s.response_markers, %[1]s.sessions", schema)).Error
+	err := admin.WithContext(ctx).Exec(fmt.Sprintf("TRUNCATE %[1]s.response_answers, %[1]s.response_attributes, %[1]s.responses, %[1]s.response_markers, %[1]s.answer_totals, %[1]s.survey_totals, %[1]s.sessions", schema)).Error
 	if err != nil {
 		return err
 	}
@@ -867,18 +804,4 @@ func cpuModel() string {
 		}
 	}
 	return ""
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
