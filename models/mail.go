@@ -15,6 +15,7 @@ const (
 type OutboxMail struct {
 	ID            string `gorm:"primaryKey"`
 	DedupeKey     string
+	MemberID      *string // the panel member the mail is for, if any
 	ToAddr        string
 	Language      string
 	Subject       string
@@ -26,6 +27,7 @@ type OutboxMail struct {
 	LeaseUntil    *time.Time
 	Claim         string
 	LastError     string
+	FirstFailedAt *time.Time // when the current run of failed attempts began
 	CreatedAt     time.Time
 	SentAt        *time.Time
 }

@@ -69,7 +69,8 @@ type PanelInvitation struct {
 	MailedAt     *time.Time
 	LastMailedAt *time.Time
 	Reminders    int
-	UsedOn       *string // YYYY-MM-DD
+	Used         bool    // the invitation gave a response
+	UsedOn       *string // YYYY-MM-DD; only for identified surveys
 	CreatedAt    time.Time
 }
 

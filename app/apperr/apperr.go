@@ -71,3 +71,38 @@ func Query(err error) error {
 	}
 	return err
 }
+
+// Refused is ErrForbidden with a message id that says why (e.g. banned).
+type Refused struct{ MessageID string }
+
+func (r *Refused) Error() string { return "forbidden: " + r.MessageID }
+
+// Is makes errors.Is(err, ErrForbidden) true for every *Refused.
+func (r *Refused) Is(target error) bool { return target == ErrForbidden }
+
+// Limited is ErrRateLimited with a message id that says what to do.
+type Limited struct{ MessageID string }
+
+func (l *Limited) Error() string { return "rate limited: " + l.MessageID }
+
+// Is makes errors.Is(err, ErrRateLimited) true for every *Limited.
+func (l *Limited) Is(target error) bool { return target == ErrRateLimited }
+
+// Missing is ErrNotFound with a message id that says what was not found
+// (e.g. a personal link that is not valid).
+type Missing struct{ MessageID string }
+
+func (m *Missing) Error() string { return "not found: " + m.MessageID }
+
+// Is makes errors.Is(err, ErrNotFound) true for every *Missing.
+func (m *Missing) Is(target error) bool { return target == ErrNotFound }
+
+// Gone is something that existed but has run out, such as an expired
+// confirmation link (410). Next, when set, is a path to go on with and
+// NextLabel the message id of its link text.
+type Gone struct {
+	MessageID       string
+	Next, NextLabel string
+}
+
+func (g *Gone) Error() string { return "gone: " + g.MessageID }

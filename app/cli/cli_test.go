@@ -206,12 +206,16 @@ func checkDemoPanel(t *testing.T, c *cliEnv) {
 	if n := count("panel_invitations", "panel_id = ? AND survey_id = ?", p.ID, sv.ID); n != panels.DemoMembers {
 		t.Errorf("%d invitations", n)
 	}
-	if n := count("panel_invitations", "panel_id = ? AND survey_id = ? AND used_on IS NOT NULL", p.ID, sv.ID); n != panelResponses {
+	if n := count("panel_invitations", "panel_id = ? AND survey_id = ? AND used = ?", p.ID, sv.ID, true); n != panelResponses {
 		t.Errorf("%d invitations used for %d panel responses", n, panelResponses)
+	}
+	// The demo survey is anonymous: no invitation keeps a date of use.
+	if n := count("panel_invitations", "used_on IS NOT NULL"); sv.Anonymous && n != 0 {
+		t.Errorf("%d invitations to an anonymous survey keep the date of use", n)
 	}
 	// Per age band, the profiles on the responses match the invitations used.
 	for _, age := range []string{"18_29", "30_44", "45_64", "65_plus"} {
-		used := count("panel_invitations i", "i.used_on IS NOT NULL AND EXISTS (SELECT 1 FROM panel_member_profiles m WHERE m.member_id = i.member_id AND m.field = 'age' AND m.value = ?)", age)
+		used := count("panel_invitations i", "i.used = ? AND EXISTS (SELECT 1 FROM panel_member_profiles m WHERE m.member_id = i.member_id AND m.field = 'age' AND m.value = ?)", true, age)
 		onResponses := count("response_attributes", "field = 'age' AND value = ?", age)
 		if used != onResponses || used == 0 {
 			t.Errorf("age %s: %d invitations used, %d responses", age, used, onResponses)
@@ -221,7 +225,7 @@ func checkDemoPanel(t *testing.T, c *cliEnv) {
 	if n := count("mail_outbox", "1 = 1"); n != 0 {
 		t.Errorf("%d mails queued", n)
 	}
-	if n := count("panel_invitations", "mailed_at IS NULL OR (used_on IS NULL AND reminders < 1)"); n != 0 {
+	if n := count("panel_invitations", "mailed_at IS NULL OR (used = ? AND reminders < 1)", false); n != 0 {
 		t.Errorf("%d invitations the worker would still mail", n)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/inspraak/inspraak/app/db"
 	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/surveys"
+	"github.com/inspraak/inspraak/app/townhall"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -92,9 +93,19 @@ func loadDemo(env Env, gdb *gorm.DB) error {
 	if err := gdb.Model(&models.PanelMember{}).Where("panel_id = ? AND status = ?", dp.Panel.ID, models.MemberActive).Count(&active).Error; err != nil {
 		return err
 	}
-	if err := gdb.Model(&models.PanelInvitation{}).Where("panel_id = ? AND survey_id = ? AND used_on IS NOT NULL", dp.Panel.ID, sv.ID).Count(&answered).Error; err != nil {
+	if err := gdb.Model(&models.PanelInvitation{}).Where("panel_id = ? AND survey_id = ? AND used = ?", dp.Panel.ID, sv.ID, true).Count(&answered).Error; err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Panel %q at /staff/panels/%s with %d active members, %d of whom answered the survey\n", dp.Panel.Name.In("en"), dp.Panel.ID, active, answered)
+	mayor, err := store.AccountByEmail(context.Background(), demoAccounts[3].Email)
+	switch {
+	case err == nil:
+		if err := townhall.SeedDemo(context.Background(), gdb, mayor.ID, mayor.Name, time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Town halls: the finished one at /townhalls/%s (about 70 answered questions), a live one at /townhalls/%s\n", townhall.DemoArchiveID, townhall.DemoLiveID)
+	case !errors.Is(err, apperr.ErrNotFound):
+		return err
+	}
 	return nil
 }

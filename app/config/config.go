@@ -45,6 +45,9 @@ type Config struct {
 	// the admin mail page.
 	SMTPURL  string
 	MailFrom string
+	// LiveHeartbeat is the time between two keep-alive comments on live
+	// event streams (Server-Sent Events).
+	LiveHeartbeat time.Duration
 }
 
 // Getenv is os.Getenv or a map lookup in tests.
@@ -96,6 +99,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.AbsoluteTimeout = dur("SESSION_ABSOLUTE_TIMEOUT", "12h")
 	c.ParticipantMaxAge = dur("PARTICIPANT_MAX_AGE", "4320h")
 	c.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT", "20s")
+	c.LiveHeartbeat = dur("LIVE_HEARTBEAT", "30s")
 	c.DBMaxOpenConns = num("DB_MAX_OPEN_CONNS", 20)
 	c.DBMaxIdleConns = num("DB_MAX_IDLE_CONNS", 20) // as many as open: reconnecting costs more than an idle backend
 
@@ -122,6 +126,9 @@ func Load(getenv Getenv) (Config, error) {
 			}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if c.SMTPURL != "" && strings.TrimSpace(getenv("MAIL_FROM")) == "" {
+		errs = append(errs, errors.New("MAIL_FROM: required when SMTP_URL is set: the sender address of the mail, e.g. \"Borgerpanelet <panel@kommune.dk>\" (the default noreply@inspraak.invalid would be refused or marked as spam)"))
 	}
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {

@@ -48,3 +48,19 @@ func TestProductionSettings(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 }
+
+// A mail server without a sender address would send from the placeholder
+// noreply@inspraak.invalid: refused at start, with the variable named.
+func TestSMTPNeedsMailFrom(t *testing.T) {
+	_, err := Load(env(map[string]string{"SMTP_URL": "smtp://mail.example.org:587"}))
+	if err == nil || !strings.Contains(err.Error(), "MAIL_FROM: required when SMTP_URL is set") {
+		t.Fatalf("SMTP_URL without MAIL_FROM: %v", err)
+	}
+	c, err := Load(env(map[string]string{"SMTP_URL": "smtp://mail.example.org:587", "MAIL_FROM": "Borgerpanelet <panel@kommune.dk>"}))
+	if err != nil || c.MailFrom != "Borgerpanelet <panel@kommune.dk>" {
+		t.Fatalf("with MAIL_FROM: %v", err)
+	}
+	if _, err := Load(env(nil)); err != nil {
+		t.Fatalf("no SMTP_URL needs no MAIL_FROM: %v", err)
+	}
+}

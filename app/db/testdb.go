@@ -106,3 +106,24 @@ func TestSchemaURL(t testing.TB) (string, string) {
 }
 
 func fsGlob(a assets.FS, pattern string) ([]string, error) { return fs.Glob(a.Migrations, pattern) }
+
+// OpenTestURL opens and migrates the PostgreSQL database at dsn (e.g. a
+// schema from TestSchemaURL); two calls give two pools on one database, as
+// two instances of the platform would have.
+func OpenTestURL(t testing.TB, dsn string) *gorm.DB {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	gdb, err := open(postgresDialector(dsn), Postgres, 10, 5, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = Close(gdb) })
+	a, err := assets.FromRepo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Migrate(context.Background(), gdb, a.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	return gdb
+}

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/inspraak/inspraak/app/web/page"
 )
@@ -35,4 +36,14 @@ func (h *Handlers) Show(c *fiber.Ctx) error {
 		return err
 	}
 	return h.render.Render(c, fiber.StatusOK, "admin/mail_show", fiber.Map{"Mail": m, "ViaLog": h.viaLog})
+}
+
+// Retry queues a given-up mail again.
+func (h *Handlers) Retry(c *fiber.Ctx) error {
+	id := utils.CopyString(c.Params("id"))
+	if err := h.outbox.Retry(c.UserContext(), id); err != nil {
+		return err
+	}
+	page.Sess(c).Flash("mail.retried")
+	return c.Redirect("/admin/mail", fiber.StatusSeeOther)
 }

@@ -19,16 +19,24 @@ import (
 	"github.com/inspraak/inspraak/models"
 )
 
-// Retry policy.
+// Retry policy. A mail the server refuses for good (an SMTP 5xx answer) is
+// given up at once; every other failure (4xx, a network error, a timeout)
+// is tried again after 1, 2, 4, ... minutes, at most an hour apart, until
+// the failures have lasted RetryFor.
 const (
-	// MaxAttempts is how often a mail is tried before it is given up.
-	MaxAttempts = 8
+	// RetryFor is how long a mail is retried after its first failure.
+	RetryFor = 72 * time.Hour
 	// firstRetry doubles with every failed attempt, up to maxRetry.
 	firstRetry = time.Minute
-	maxRetry   = 6 * time.Hour
+	maxRetry   = time.Hour
 	// Lease is how long a claimed mail belongs to its worker. A worker that
-	// dies leaves the mail to another after this long.
+	// dies leaves the mail to another after this long. The worker renews
+	// the lease of each mail just before sending it, and one send is given
+	// SendTimeout, well below the lease, so a lease never runs out during
+	// a send.
 	Lease = 10 * time.Minute
+	// SendTimeout is the most one send may take.
+	SendTimeout = time.Minute
 	// keepSent is how long sent and failed mails stay listed.
 	keepSent = 30 * 24 * time.Hour
 )
@@ -36,11 +44,14 @@ const (
 // Mail is a message to queue.
 type Mail struct {
 	DedupeKey string
-	To        string
-	Language  string
-	Subject   string
-	Text      string
-	HTML      string
+	// MemberID is the panel member the mail is for (empty: none); leaving
+	// the panel forgets the member's mail by it.
+	MemberID string
+	To       string
+	Language string
+	Subject  string
+	Text     string
+	HTML     string
 }
 
 // Outbox is the queue of outgoing mail.
@@ -78,6 +89,32 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *gorm.DB, m Mail) (bool, error)
 	row := models.OutboxMail{
 		ID: models.NewID(), DedupeKey: m.DedupeKey, ToAddr: m.To, Language: m.Language, Subject: m.Subject,
 		TextBody: m.Text, HTMLBody: m.HTML, Status: models.MailQueued, NextAttemptAt: now, CreatedAt: now,
+	}
+	if m.MemberID != "" {
+		row.MemberID = &m.MemberID
+	}
+	res := tx.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).Create(&row)
+	return res.RowsAffected == 1, res.Error
+}
+
+// EnqueueFailed records, inside tx, a mail that must not be sent (for
+// example because its personal link would not work): it is listed as given
+// up with reason, without its text, and is never sent. Like Enqueue it
+// does nothing when the dedupe key is known.
+func (o *Outbox) EnqueueFailed(ctx context.Context, tx *gorm.DB, m Mail, reason string) (bool, error) {
+	if tx == nil {
+		tx = o.db
+	}
+	if m.DedupeKey == "" {
+		return false, errors.New("mail: dedupe key is required")
+	}
+	now := o.now()
+	row := models.OutboxMail{
+		ID: models.NewID(), DedupeKey: m.DedupeKey, ToAddr: m.To, Language: m.Language, Subject: m.Subject,
+		Status: models.MailFailed, NextAttemptAt: now, CreatedAt: now, LastError: clip(reason), FirstFailedAt: &now,
+	}
+	if m.MemberID != "" {
+		row.MemberID = &m.MemberID
 	}
 	res := tx.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).Create(&row)
 	return res.RowsAffected == 1, res.Error
@@ -131,27 +168,64 @@ func (o *Outbox) Claim(ctx context.Context, claim string, n int) ([]models.Outbo
 	return out, err
 }
 
+// Renew extends the lease of one claimed mail just before it is sent, and
+// reports whether the claim still holds: a mail whose lease ran out (and
+// which another worker may have claimed and sent meanwhile), or which was
+// deleted (its member left), must not be sent.
+func (o *Outbox) Renew(ctx context.Context, id, claim string) (bool, error) {
+	now := o.now()
+	res := o.db.WithContext(ctx).Model(&models.OutboxMail{}).
+		Where("id = ? AND claim = ? AND status = ? AND lease_until > ?", id, claim, models.MailSending, now).
+		Update("lease_until", now.Add(Lease))
+	return res.RowsAffected == 1, res.Error
+}
+
 // MarkSent records that the mail went out. Only the worker holding the
-// claim may mark it.
+// claim may mark it. Over SMTP the address and the text (which holds
+// personal links) are emptied at once.
 func (o *Outbox) MarkSent(ctx context.Context, id, claim string) error {
 	now := o.now()
-	up := map[string]any{"status": models.MailSent, "sent_at": now, "lease_until": nil, "last_error": ""}
+	up := map[string]any{"status": models.MailSent, "sent_at": now, "lease_until": nil, "last_error": "", "first_failed_at": nil}
 	if !o.KeepBodies {
-		up["text_body"], up["html_body"] = "", ""
+		up["to_addr"], up["text_body"], up["html_body"] = "", "", ""
 	}
 	return o.db.WithContext(ctx).Model(&models.OutboxMail{}).Where("id = ? AND claim = ? AND status = ?", id, claim, models.MailSending).Updates(up).Error
 }
 
-// MarkFailed records a failed attempt: the mail is tried again after a
-// growing pause, or given up after MaxAttempts.
-func (o *Outbox) MarkFailed(ctx context.Context, m models.OutboxMail, claim string, cause error) error {
-	msg := cause.Error()
+// PermanentError is a failure that trying again cannot mend: the mail
+// server refused the mail for good (an SMTP 5xx answer).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the server's error.
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent tells whether err is a PermanentError.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+func clip(msg string) string {
 	if utf8.RuneCountInString(msg) > 500 {
 		msg = string([]rune(msg)[:500])
 	}
-	up := map[string]any{"status": models.MailQueued, "lease_until": nil, "last_error": strings.ToValidUTF8(msg, "?"),
-		"next_attempt_at": o.now().Add(Backoff(m.Attempts))}
-	if m.Attempts >= MaxAttempts {
+	return strings.ToValidUTF8(msg, "?")
+}
+
+// MarkFailed records a failed attempt: a permanent failure gives the mail
+// up at once; any other is tried again after a growing pause (at most an
+// hour) until the failures have lasted RetryFor.
+func (o *Outbox) MarkFailed(ctx context.Context, m models.OutboxMail, claim string, cause error) error {
+	now := o.now()
+	first := now
+	if m.FirstFailedAt != nil {
+		first = *m.FirstFailedAt
+	}
+	up := map[string]any{"status": models.MailQueued, "lease_until": nil, "last_error": clip(cause.Error()),
+		"next_attempt_at": now.Add(Backoff(m.Attempts)), "first_failed_at": first}
+	if IsPermanent(cause) || now.Sub(first) >= RetryFor {
 		up["status"] = models.MailFailed
 	}
 	return o.db.WithContext(ctx).Model(&models.OutboxMail{}).Where("id = ? AND claim = ? AND status = ?", m.ID, claim, models.MailSending).Updates(up).Error
@@ -183,18 +257,45 @@ func (o *Outbox) Get(ctx context.Context, id string) (*models.OutboxMail, error)
 	return &m, err
 }
 
-// Forget removes every trace of an address inside tx: mails not yet sent
-// are dropped, sent ones lose the address and their text (someone left).
-func (o *Outbox) Forget(ctx context.Context, tx *gorm.DB, addr string) error {
-	tx = tx.WithContext(ctx)
-	if err := tx.Where("to_addr = ? AND status IN ?", addr, []string{models.MailQueued, models.MailFailed}).Delete(&models.OutboxMail{}).Error; err != nil {
-		return err
+// Retry queues a given-up mail again, from scratch (the admin's retry
+// button). Mails kept without their text (those never to be sent) cannot
+// be retried.
+func (o *Outbox) Retry(ctx context.Context, id string) error {
+	res := o.db.WithContext(ctx).Model(&models.OutboxMail{}).
+		Where("id = ? AND status = ? AND text_body <> '' AND to_addr <> ''", id, models.MailFailed).
+		Updates(map[string]any{"status": models.MailQueued, "attempts": 0, "first_failed_at": nil, "next_attempt_at": o.now(),
+			"last_error": "", "lease_until": nil, "claim": ""})
+	if res.Error != nil {
+		return res.Error
 	}
-	return tx.Model(&models.OutboxMail{}).Where("to_addr = ?", addr).
-		Updates(map[string]any{"to_addr": "", "text_body": "", "html_body": ""}).Error
+	if res.RowsAffected == 0 {
+		if _, err := o.Get(ctx, id); err != nil {
+			return err
+		}
+		return &apperr.Conflict{MessageID: "mail.retry_impossible"}
+	}
+	return nil
 }
 
-// Purge deletes sent and given-up mails older than 30 days.
+// Forget removes, inside tx, every trace of one panel member's mail (the
+// member left, or never confirmed): mails not yet sent are dropped, also
+// one being sent right now (its worker finds it gone and does not send
+// it); sent ones lose the address, the text and the error.
+func (o *Outbox) Forget(ctx context.Context, tx *gorm.DB, memberID string) error {
+	if tx == nil {
+		tx = o.db
+	}
+	tx = tx.WithContext(ctx)
+	if err := tx.Where("member_id = ? AND status IN ?", memberID, []string{models.MailQueued, models.MailSending, models.MailFailed}).
+		Delete(&models.OutboxMail{}).Error; err != nil {
+		return err
+	}
+	return tx.Model(&models.OutboxMail{}).Where("member_id = ?", memberID).
+		Updates(map[string]any{"to_addr": "", "text_body": "", "html_body": "", "last_error": ""}).Error
+}
+
+// Purge deletes sent and given-up mails older than 30 days, with their
+// text where it was kept (mail to the log).
 func (o *Outbox) Purge(ctx context.Context) (int64, error) {
 	res := o.db.WithContext(ctx).Where("status IN ? AND created_at < ?", []string{models.MailSent, models.MailFailed}, o.now().Add(-keepSent)).Delete(&models.OutboxMail{})
 	return res.RowsAffected, res.Error

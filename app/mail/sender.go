@@ -3,11 +3,12 @@ package mail
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/textproto"
 	"net/url"
 	"strconv"
-	"time"
 
 	gomail "github.com/wneessen/go-mail"
 
@@ -35,6 +36,9 @@ type SMTPSender struct {
 	from string
 	opts []gomail.Option
 	host string
+	// Log receives errors that came after a mail was delivered (nil: the
+	// default logger).
+	Log *slog.Logger
 }
 
 // NewSMTPSender reads an SMTP_URL: smtp://user:password@host:port uses
@@ -56,7 +60,7 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 			return nil, fmt.Errorf("SMTP_URL: bad port")
 		}
 	}
-	s.opts = append(s.opts, gomail.WithPort(port), gomail.WithTimeout(30*time.Second),
+	s.opts = append(s.opts, gomail.WithPort(port), gomail.WithTimeout(SendTimeout/2),
 		gomail.WithTLSConfig(&tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}))
 	user, hasUser := "", false
 	if u.User != nil {
@@ -104,5 +108,38 @@ func (s *SMTPSender) Send(ctx context.Context, m models.OutboxMail) error {
 	if err != nil {
 		return err
 	}
-	return c.DialAndSendWithContext(ctx, msg)
+	err = c.DialAndSendWithContext(ctx, msg)
+	if err != nil && msg.IsDelivered() {
+		// The server took the mail; only the reset or the goodbye after it
+		// failed. Sending it again would deliver it twice.
+		log := s.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Warn("mail delivered, but the connection did not close cleanly", "mail", m.ID, "err", err)
+		return nil
+	}
+	if code := smtpCode(err); code >= 500 && code <= 599 {
+		return &PermanentError{Err: err}
+	}
+	return err
+}
+
+// smtpCode is the SMTP reply code of a send error (0: none, e.g. a network
+// error).
+func smtpCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		if c := se.ErrorCode(); c != 0 {
+			return c
+		}
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
 }

@@ -114,12 +114,24 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
-// deliver sends one claimed mail and records the outcome.
+// deliver sends one claimed mail and records the outcome. The claim covers
+// a whole batch, so before each send the mail's own lease is renewed; if
+// it ran out meanwhile (another worker may hold the mail now) or the mail
+// is gone, it is not sent.
 func (w *Worker) deliver(ctx context.Context, m models.OutboxMail, claim string) bool {
 	// The send may finish although shutdown began: a mail half-sent is worse.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), SendTimeout)
 	defer cancel()
-	err := w.sender.Send(sctx, m)
+	ok, err := w.outbox.Renew(sctx, m.ID, claim)
+	if err != nil {
+		w.log.Warn("renew mail lease", "mail", m.ID, "err", err)
+		return false
+	}
+	if !ok {
+		w.log.Info("mail skipped: its lease ran out or it was withdrawn", "mail", m.ID)
+		return false
+	}
+	err = w.sender.Send(sctx, m)
 	if err != nil {
 		w.log.Warn("mail not sent", "mail", m.ID, "attempt", m.Attempts, "err", err)
 		if ferr := w.outbox.MarkFailed(sctx, m, claim, err); ferr != nil {

@@ -105,7 +105,7 @@ type DemoResult struct {
 // they have not answered, reminded once two weeks later. The survey's
 // responses that came through the panel channel (and carry no profile yet)
 // get the profile of one invited member each, whose invitation is marked
-// used on that response's day; so the panel's response rates and the
+// used (with that response's day when the survey is not anonymous); so the panel's response rates and the
 // profiles on the responses agree. No mail is queued: every invitation and
 // reminder counts as sent. The members' personal links do not work (their
 // token hashes are random), as nobody holds those addresses. When the demo
@@ -126,6 +126,10 @@ func SeedDemo(ctx context.Context, gdb *gorm.DB, sv *models.Survey, createdBy *s
 		}
 		rng := mrand.New(mrand.NewPCG(demoPanelSeed[0], demoPanelSeed[1]))
 		fs := DemoPanelFields()
+		fj, err := fieldsJSON(fs)
+		if err != nil {
+			return err
+		}
 		p := &models.Panel{ID: models.NewID(), CreatedBy: createdBy,
 			Name: models.Text{"da": "Borgerpanelet" + DemoNameMarker, "nl": "Burgerpanel" + DemoNameMarker, "en": "Citizen panel" + DemoNameMarker},
 			Description: models.Text{
@@ -133,7 +137,7 @@ func SeedDemo(ctx context.Context, gdb *gorm.DB, sv *models.Survey, createdBy *s
 				"nl": "Inwoners die hebben aangegeven een paar keer per jaar onze vragenlijsten te willen ontvangen.",
 				"en": "Residents who agreed to receive our questionnaires a few times a year.",
 			},
-			Fields: fieldsJSON(fs), CreatedAt: now.AddDate(-2, 0, 0), UpdatedAt: now.AddDate(-2, 0, 0)}
+			Fields: fj, CreatedAt: now.AddDate(-2, 0, 0), UpdatedAt: now.AddDate(-2, 0, 0)}
 		if err := tx.Create(p).Error; err != nil {
 			return err
 		}
@@ -242,7 +246,10 @@ func SeedDemo(ctx context.Context, gdb *gorm.DB, sv *models.Survey, createdBy *s
 			inv := models.PanelInvitation{ID: models.NewID(), RoundID: round.ID, PanelID: p.ID, SurveyID: sv.ID, MemberID: &members[i].ID,
 				TokenHash: randomHash(), MailedAt: &start, LastMailedAt: &start, CreatedAt: start}
 			if day, ok := used[i]; ok {
-				inv.UsedOn = &day
+				inv.Used = true
+				if !sv.Anonymous {
+					inv.UsedOn = &day // an anonymous survey's invitations keep no date
+				}
 				if day >= reminded.Format("2006-01-02") {
 					inv.Reminders, inv.LastMailedAt = 1, &reminded
 				}

@@ -3,6 +3,7 @@ package panels
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 
@@ -71,12 +72,18 @@ func ParseFields(s string) ([]Field, error) {
 	return fs, err
 }
 
-func fieldsJSON(fs []Field) string {
+// fieldsJSON is the stored form of a panel's fields. An error (a target
+// that is not a finite number) must stop the save: an empty document would
+// erase the panel's fields.
+func fieldsJSON(fs []Field) (string, error) {
 	if fs == nil {
 		fs = []Field{}
 	}
-	b, _ := json.Marshal(fs)
-	return string(b)
+	b, err := json.Marshal(fs)
+	if err != nil {
+		return "", fmt.Errorf("panel fields: %w", err)
+	}
+	return string(b), nil
 }
 
 // FieldByKey finds a field.
@@ -125,14 +132,19 @@ func validateField(v *apperr.Validation, prefix string, f Field) {
 		seen[c.Key] = true
 		checkText(v, cp+"label", c.Label, maxLabel, true, false)
 		if c.Target != nil {
-			if *c.Target < 0 || *c.Target > 100 {
+			if math.IsNaN(*c.Target) || math.IsInf(*c.Target, 0) || *c.Target < 0 || *c.Target > 100 {
 				v.Add(cp+"target", "panels.target_invalid")
 			}
 			sum += *c.Target
 			targets++
 		}
 	}
-	if targets > 0 && (sum < 99.5 || sum > 100.5) {
+	switch {
+	case targets > 0 && targets < len(f.Choices):
+		// A stratified sample weighs every choice by its target: a choice
+		// without one would never be invited.
+		v.Add(prefix+"choices", "panels.targets_all_or_none")
+	case targets > 0 && (sum < 99.5 || sum > 100.5):
 		v.Add(prefix+"choices", "panels.targets_sum")
 	}
 }

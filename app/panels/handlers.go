@@ -131,33 +131,16 @@ func (h *Handlers) JoinSent(c *fiber.Ctx) error {
 	return h.render.Render(c, fiber.StatusOK, "panels/join_sent", fiber.Map{"Panel": p, "Name": p.Name.In(page.L(c).Lang)})
 }
 
-// linkProblem renders the page for an invalid, expired or used link.
-func (h *Handlers) linkProblem(c *fiber.Ctx, err error) error {
-	var cf *apperr.Conflict
-	var v *apperr.Validation
-	msg, status := "", fiber.StatusNotFound
-	switch {
-	case errors.As(err, &cf):
-		msg, status = cf.MessageID, fiber.StatusConflict
-		if cf == ErrLinkInvalid {
-			status = fiber.StatusNotFound
-		}
-	case errors.As(err, &v):
-		msg = "survey.token_invalid"
-	default:
-		return err
-	}
-	return h.render.Render(c, status, "panels/link", fiber.Map{"Message": page.L(c).T(msg)})
-}
-
-// member loads the member of the link in the URL, or renders the problem.
+// member loads the member of the link in the URL. Unknown links are
+// ErrLinkInvalid, expired confirmation links a Gone error that offers to
+// sign up again (the web package turns them into pages).
 func (h *Handlers) member(c *fiber.Ctx) (*Member, bool, error) {
 	m, err := h.store.MemberByToken(c.UserContext(), utils.CopyString(c.Params("token")), page.ClientIP(c))
 	if err != nil {
-		return nil, false, h.linkProblem(c, err)
+		return nil, false, err
 	}
 	if h.store.Expired(m) {
-		return nil, false, h.render.Render(c, fiber.StatusGone, "panels/link", fiber.Map{"Message": page.L(c).T("panels.link_expired"), "JoinURL": "/panels/" + m.PanelID + "/join"})
+		return nil, false, expired(m.PanelID)
 	}
 	return m, true, nil
 }
@@ -192,10 +175,7 @@ func (h *Handlers) renderMember(c *fiber.Ctx, status int, m *Member, form url.Va
 func (h *Handlers) Confirm(c *fiber.Ctx) error {
 	token := utils.CopyString(c.Params("token"))
 	if _, err := h.store.Confirm(c.UserContext(), token, page.ClientIP(c)); err != nil {
-		if errors.Is(err, ErrLinkExpired) {
-			return h.render.Render(c, fiber.StatusGone, "panels/link", fiber.Map{"Message": page.L(c).T("panels.link_expired")})
-		}
-		return h.linkProblem(c, err)
+		return err
 	}
 	page.Sess(c).Flash("panels.confirmed")
 	return c.Redirect("/panels/member/"+token, fiber.StatusSeeOther)
@@ -222,7 +202,34 @@ func (h *Handlers) SaveProfile(c *fiber.Ctx) error {
 	return c.Redirect("/panels/member/"+utils.CopyString(c.Params("token"))+"?lang="+url.QueryEscape(form.Get("language")), fiber.StatusSeeOther)
 }
 
-// Leave deletes the member.
+// LeaveForm asks the member to confirm that they want to leave: leaving
+// cannot be undone, so it takes a second, deliberate step.
+func (h *Handlers) LeaveForm(c *fiber.Ctx) error {
+	m, ok, err := h.member(c)
+	if !ok {
+		return err
+	}
+	return h.render.Render(c, fiber.StatusOK, "panels/leave", fiber.Map{
+		"Member": m, "Name": m.Panel.Name.In(page.L(c).Lang), "Action": "/panels/member/" + utils.CopyString(c.Params("token")),
+	})
+}
+
+// Data downloads what the panel keeps about the member, as JSON.
+func (h *Handlers) Data(c *fiber.Ctx) error {
+	m, ok, err := h.member(c)
+	if !ok {
+		return err
+	}
+	d, err := h.store.MemberData(c.UserContext(), m, page.L(c).Lang)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="panel-membership.json"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(d)
+}
+
+// Leave deletes the member (after LeaveForm).
 func (h *Handlers) Leave(c *fiber.Ctx) error {
 	m, ok, err := h.member(c)
 	if !ok {
@@ -239,8 +246,12 @@ func (h *Handlers) Leave(c *fiber.Ctx) error {
 func (h *Handlers) Invitation(c *fiber.Ctx) error {
 	token := utils.CopyString(c.Params("token"))
 	inv, err := h.store.Check(c.UserContext(), token, page.ClientIP(c))
+	var v *apperr.Validation
+	if errors.As(err, &v) {
+		return &apperr.Missing{MessageID: "survey.token_invalid"} // a link, not a form: not found
+	}
 	if err != nil {
-		return h.linkProblem(c, err)
+		return err
 	}
 	page.Sess(c).Set(surveys.InvitationKey(inv.SurveyID), token)
 	return c.Redirect("/surveys/"+inv.SurveyID+"?channel=panel", fiber.StatusSeeOther)

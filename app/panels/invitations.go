@@ -297,7 +297,7 @@ func (s *Store) queueReminders(ctx context.Context) error {
 			n := 0
 			err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				var invs []models.PanelInvitation
-				q := tx.Where("round_id = ? AND used_on IS NULL AND mailed_at IS NOT NULL AND member_id IS NOT NULL AND reminders < ? AND last_mailed_at <= ?", r.ID, r.MaxReminders, cutoff).
+				q := tx.Where("round_id = ? AND used = ? AND mailed_at IS NOT NULL AND member_id IS NOT NULL AND reminders < ? AND last_mailed_at <= ?", r.ID, false, r.MaxReminders, cutoff).
 					Order("id").Limit(200)
 				if err := lockDue(tx, q).Find(&invs).Error; err != nil {
 					return err
@@ -305,7 +305,8 @@ func (s *Store) queueReminders(ctx context.Context) error {
 				mc := &mailCtx{panels: map[string]*models.Panel{}, surveys: map[string]*models.Survey{sv.ID: sv}}
 				for _, inv := range invs {
 					next := inv.Reminders + 1
-					res := tx.Model(&models.PanelInvitation{}).Where("id = ? AND reminders = ?", inv.ID, inv.Reminders).
+					// used = FALSE again: whoever answered a moment ago gets no reminder.
+					res := tx.Model(&models.PanelInvitation{}).Where("id = ? AND reminders = ? AND used = ?", inv.ID, inv.Reminders, false).
 						Updates(map[string]any{"reminders": next, "last_mailed_at": now})
 					if res.Error != nil {
 						return res.Error
@@ -375,8 +376,8 @@ func (s *Store) mailInvitation(ctx context.Context, tx *gorm.DB, mc *mailCtx, in
 	if err != nil {
 		return err
 	}
-	_, err = s.outbox.Enqueue(ctx, tx, mailer.Mail{DedupeKey: key, To: m.Email, Language: l, Subject: r.Subject, Text: r.Text, HTML: r.HTML})
-	return err
+	works := linkWorks(s.InvitationToken(inv.ID), inv.TokenHash) && linkWorks(s.MemberToken(m.ID), m.TokenHash)
+	return s.queue(ctx, tx, mailer.Mail{DedupeKey: key, MemberID: m.ID, To: m.Email, Language: l, Subject: r.Subject, Text: r.Text, HTML: r.HTML}, works)
 }
 
 // Invitation is a valid, unused invitation found by its token.
@@ -388,9 +389,6 @@ type Invitation struct {
 // invitationByToken finds the invitation of token; unknown tokens (and
 // those of members who left) get one error and count as guesses.
 func (s *Store) invitationByToken(ctx context.Context, token, clientIP string) (*models.PanelInvitation, error) {
-	if err := s.checkGuesses(ctx, clientIP); err != nil {
-		return nil, err
-	}
 	var inv models.PanelInvitation
 	err := s.db.WithContext(ctx).Where("token_hash = ? AND member_id IS NOT NULL", hashToken(token)).Take(&inv).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -399,7 +397,7 @@ func (s *Store) invitationByToken(ctx context.Context, token, clientIP string) (
 	if err != nil {
 		return nil, err
 	}
-	if inv.UsedOn != nil {
+	if inv.Used {
 		return nil, &apperr.Conflict{MessageID: "panels.invitation_used"}
 	}
 	return &inv, nil
@@ -419,9 +417,16 @@ func (s *Store) Check(ctx context.Context, token, clientIP string) (*Invitation,
 // and hands over the member's profile values for the response. Marking
 // first means one token gives at most one response: of parallel
 // submissions only one can mark it. Should storing the response fail, Undo
-// frees the token again. Only the date of use is kept, and the response
-// gets neither the member nor the token, so for an anonymous survey the
-// two cannot be joined (nor, sharing no transaction, by PostgreSQL's xmin).
+// frees the token again. The response gets neither the member nor the
+// token, and no response marker is written for it (the single-use token
+// already stops a second answer).
+//
+// For an anonymous survey the invitation keeps only that it was used, not
+// when (used_on stays NULL), and the response gets only as many profile
+// values as at least KAnonymity active members of the panel share (see
+// shareable), so neither a date nor a rare combination of profile values
+// leads from a response back to the member. An identified survey keeps the
+// date of use and gets every profile value.
 func (s *Store) Redeem(ctx context.Context, surveyID, token, clientIP string) (*surveys.Redemption, error) {
 	inv, err := s.invitationByToken(ctx, token, clientIP)
 	if err != nil {
@@ -429,6 +434,10 @@ func (s *Store) Redeem(ctx context.Context, surveyID, token, clientIP string) (*
 	}
 	if inv.SurveyID != surveyID {
 		return nil, s.badGuess(ctx, clientIP, apperr.Invalid("token", "survey.token_invalid"))
+	}
+	sv, err := s.surveys.Get(ctx, surveyID)
+	if err != nil {
+		return nil, err
 	}
 	_, fs, err := s.Get(ctx, inv.PanelID)
 	if err != nil {
@@ -446,8 +455,15 @@ func (s *Store) Redeem(ctx context.Context, surveyID, token, clientIP string) (*
 			}
 		}
 	}
-	day := s.now().In(s.zone).Format("2006-01-02")
-	res := s.db.WithContext(ctx).Model(&models.PanelInvitation{}).Where("id = ? AND used_on IS NULL", inv.ID).Update("used_on", day)
+	up := map[string]any{"used": true}
+	if sv.Anonymous {
+		if attrs, err = s.shareable(ctx, inv.PanelID, fs, attrs); err != nil {
+			return nil, err
+		}
+	} else {
+		up["used_on"] = s.now().In(s.zone).Format("2006-01-02")
+	}
+	res := s.db.WithContext(ctx).Model(&models.PanelInvitation{}).Where("id = ? AND used = ?", inv.ID, false).Updates(up)
 	if res.Error != nil {
 		return nil, res.Error
 	}
@@ -459,7 +475,48 @@ func (s *Store) Redeem(ctx context.Context, surveyID, token, clientIP string) (*
 		Participant: "invitation:" + id,
 		Attributes:  attrs,
 		Undo: func(ctx context.Context) error {
-			return s.db.WithContext(ctx).Model(&models.PanelInvitation{}).Where("id = ?", id).Update("used_on", nil).Error
+			return s.db.WithContext(ctx).Model(&models.PanelInvitation{}).Where("id = ?", id).
+				Updates(map[string]any{"used": false, "used_on": nil}).Error
 		},
 	}, nil
+}
+
+// KAnonymity is the least number of active members of a panel who must
+// share the profile values stored with an anonymous response.
+const KAnonymity = 5
+
+// shareable trims a member's profile values for an anonymous response: the
+// values of the panel's fields in their order, as long as at least
+// KAnonymity active members have the same values (or, where the member
+// gave none, also none) for all of them. Fields are dropped from the end of
+// the panel's list until that holds; possibly none is left.
+func (s *Store) shareable(ctx context.Context, panelID string, fs []Field, attrs map[string]string) (map[string]string, error) {
+	for k := len(fs); k > 0; k-- {
+		q := s.db.WithContext(ctx).Model(&models.PanelMember{}).Where("panel_id = ? AND status = ?", panelID, models.MemberActive)
+		for _, f := range fs[:k] {
+			if v, ok := attrs[f.Key]; ok {
+				q = q.Where("EXISTS (SELECT 1 FROM panel_member_profiles p WHERE p.member_id = panel_members.id AND p.field = ? AND p.value = ?)", f.Key, v)
+			} else {
+				keys := make([]string, len(f.Choices))
+				for i, c := range f.Choices {
+					keys[i] = c.Key
+				}
+				q = q.Where("NOT EXISTS (SELECT 1 FROM panel_member_profiles p WHERE p.member_id = panel_members.id AND p.field = ? AND p.value IN ?)", f.Key, keys)
+			}
+		}
+		var n int64
+		if err := q.Count(&n).Error; err != nil {
+			return nil, err
+		}
+		if n >= KAnonymity {
+			out := map[string]string{}
+			for _, f := range fs[:k] {
+				if v, ok := attrs[f.Key]; ok {
+					out[f.Key] = v
+				}
+			}
+			return out, nil
+		}
+	}
+	return map[string]string{}, nil
 }

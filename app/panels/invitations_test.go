@@ -24,9 +24,10 @@ func TestInvitationsAnsweredByTokenOnce(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *webtest.Env, smtp *mailtest.Server) {
 		staff := e.APIClient("staff@example.org", "staff")
 		id := createPanel(t, staff)
-		ages := []string{"young", "middle", "old"}
+		// One profile for all six: shared by 5 or more, so it all goes
+		// with the anonymous responses (see TestAnonymousProfilesAreKAnonymous).
 		members := addMembers(t, e, id, 6, langOf, func(i int) map[string]string {
-			return map[string]string{"age": ages[i%3], "gender": "woman", "district": "noord"}
+			return map[string]string{"age": "young", "gender": "woman", "district": "noord"}
 		})
 		sv := openSurvey(t, staff, true)
 
@@ -89,8 +90,14 @@ func TestInvitationsAnsweredByTokenOnce(t *testing.T) {
 				t.Fatalf("response column %s links to the member: %s", k, s)
 			}
 		}
-		if count(e, "panel_invitations", "member_id = ? AND used_on IS NOT NULL", members[0]) != 1 {
-			t.Fatal("the invitation is not marked used")
+		// The invitation records that it was used, not when (the survey is anonymous).
+		if count(e, "panel_invitations", "member_id = ? AND used = ? AND used_on IS NULL", members[0], true) != 1 {
+			t.Fatal("the invitation is not marked used, or keeps a date")
+		}
+		// No response marker ties the response to the invitation, although
+		// the survey takes one response per person.
+		if n := count(e, "response_markers", "survey_id = ?", sv); n != 0 {
+			t.Fatalf("%d response markers for a redemption", n)
 		}
 
 		// A replay changes nothing and says why, in the caller's language.
@@ -124,7 +131,7 @@ func TestInvitationsAnsweredByTokenOnce(t *testing.T) {
 		if a.Status != http.StatusSeeOther || !strings.HasSuffix(a.Header.Get("Location"), "/thanks") {
 			t.Fatalf("submit by link: %d %s", a.Status, a.Body)
 		}
-		if count(e, "response_attributes", "field = 'age' AND value = 'middle'") != 1 || count(e, "responses", "survey_id = ? AND channel = 'panel'", sv) != 2 {
+		if count(e, "response_attributes", "field = 'age' AND value = 'young'") != 2 || count(e, "responses", "survey_id = ? AND channel = 'panel'", sv) != 2 {
 			t.Fatal("the browser response did not get the profile")
 		}
 		if a := e.Browser().Get(nlPath + "?lang=nl"); a.Status != http.StatusConflict || !strings.Contains(a.Body, "al gebruikt") {
@@ -177,7 +184,7 @@ func TestInvitationsAnsweredByTokenOnce(t *testing.T) {
 			t.Fatalf("stats: %+v", st)
 		}
 		for _, x := range s.Strata {
-			if x.Field == "age" && (x.Invited != 2 || x.Responded != 1) {
+			if x.Field == "age" && (x.Choice != "young" || x.Invited != 6 || x.Responded != 3) {
 				t.Errorf("stratum %s: %d of %d", x.Choice, x.Responded, x.Invited)
 			}
 		}
@@ -198,7 +205,7 @@ func TestInvitationsAnsweredByTokenOnce(t *testing.T) {
 		if count(e, "responses", "survey_id = ?", sv) != before || count(e, "response_attributes", "response_id = ?", r.ID) != 3 {
 			t.Fatal("leaving deleted responses")
 		}
-		if count(e, "panel_invitations", "survey_id = ? AND member_id IS NULL AND used_on IS NOT NULL", sv) != 1 {
+		if count(e, "panel_invitations", "survey_id = ? AND member_id IS NULL AND used = ?", sv, true) != 1 {
 			t.Fatal("the invitation of the member who left should stay, without the member")
 		}
 	})
@@ -309,6 +316,110 @@ func TestRemindersRespectDaysAndTimes(t *testing.T) {
 		}
 		if n := count(e, "mail_outbox", "dedupe_key LIKE 'remind:%'"); n != 4 {
 			t.Fatalf("%d reminder rows", n)
+		}
+	})
+}
+
+// invitationToken is the link token of member's invitation to sv.
+func invitationToken(t *testing.T, e *webtest.Env, sv, member string) string {
+	t.Helper()
+	var inv models.PanelInvitation
+	if err := e.DB.Where("survey_id = ? AND member_id = ?", sv, member).Take(&inv).Error; err != nil {
+		t.Fatal(err)
+	}
+	return e.Srv.Panels().InvitationToken(inv.ID)
+}
+
+// attributesOf answers sv with member's invitation and returns the profile
+// values stored with the response.
+func attributesOf(t *testing.T, e *webtest.Env, sv, member string) map[string]string {
+	t.Helper()
+	a := e.Browser().PostJSON("/api/v1/surveys/"+sv+"/responses", `{"answers": {"active": "yes"}, "token": "`+invitationToken(t, e, sv, member)+`"}`)
+	if a.Status != http.StatusCreated {
+		t.Fatalf("answer: %d %s", a.Status, a.Body)
+	}
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(a.Body), &created)
+	var attrs []models.ResponseAttribute
+	e.DB.Where("response_id = ?", created.ID).Find(&attrs)
+	out := map[string]string{}
+	for _, x := range attrs {
+		out[x.Field] = x.Value
+	}
+	return out
+}
+
+// An anonymous response gets only the profile values at least five active
+// members share, dropping fields from the end of the panel's list (age,
+// gender, district); an identified one gets them all, and the date.
+func TestAnonymousProfilesAreKAnonymous(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *webtest.Env, _ *mailtest.Server) {
+		staff := e.APIClient("staff@example.org", "staff")
+		id := createPanel(t, staff)
+		common := addMembers(t, e, id, 6, langOf, func(int) map[string]string {
+			return map[string]string{"age": "young", "gender": "woman", "district": "noord"}
+		})
+		rareDistrict := addMembers(t, e, id, 1, langOf, func(int) map[string]string {
+			return map[string]string{"age": "young", "gender": "woman", "district": "centrum"}
+		})[0]
+		unique := addMembers(t, e, id, 1, langOf, func(int) map[string]string {
+			return map[string]string{"age": "old", "gender": "man", "district": "centrum"}
+		})[0]
+		// Five who gave only an age: "no gender" is a value like any other.
+		noGender := addMembers(t, e, id, 5, langOf, func(int) map[string]string { return map[string]string{"age": "middle"} })
+		sv := openSurvey(t, staff, true)
+		if a := staff.PostJSON("/api/v1/panels/"+id+"/invitations", `{"survey_id": "`+sv+`"}`); a.Status != http.StatusCreated {
+			t.Fatalf("invite: %d %s", a.Status, a.Body)
+		}
+		for who, want := range map[string]map[string]string{
+			common[0]:    {"age": "young", "gender": "woman", "district": "noord"},
+			rareDistrict: {"age": "young", "gender": "woman"},
+			unique:       {},
+			noGender[0]:  {"age": "middle"},
+		} {
+			if got := attributesOf(t, e, sv, who); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("member %s: profile values %v, want %v", who, got, want)
+			}
+		}
+		if n := count(e, "panel_invitations", "survey_id = ? AND used = ?", sv, true); n != 4 {
+			t.Fatalf("%d invitations marked used", n)
+		}
+		if n := count(e, "panel_invitations", "survey_id = ? AND used_on IS NOT NULL", sv); n != 0 {
+			t.Fatalf("%d invitations to an anonymous survey keep the date of use", n)
+		}
+
+		// An identified survey: everything, and the date of use.
+		sv2 := openSurvey(t, staff, false)
+		if a := staff.PostJSON("/api/v1/panels/"+id+"/invitations", `{"survey_id": "`+sv2+`"}`); a.Status != http.StatusCreated {
+			t.Fatalf("invite: %d %s", a.Status, a.Body)
+		}
+		if got := attributesOf(t, e, sv2, unique); len(got) != 3 || got["district"] != "centrum" {
+			t.Errorf("identified survey: %v", got)
+		}
+		if n := count(e, "panel_invitations", "survey_id = ? AND member_id = ? AND used = ? AND used_on IS NOT NULL", sv2, unique, true); n != 1 {
+			t.Fatal("an identified survey's invitation lacks the date of use")
+		}
+	})
+}
+
+// Answers that would be refused do not use up the invitation.
+func TestBadAnswersKeepTheInvitation(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *webtest.Env, _ *mailtest.Server) {
+		staff := e.APIClient("staff@example.org", "staff")
+		id := createPanel(t, staff)
+		m := addMembers(t, e, id, 1, langOf, func(int) map[string]string { return nil })[0]
+		sv := openSurvey(t, staff, true)
+		staff.PostJSON("/api/v1/panels/"+id+"/invitations", `{"survey_id": "`+sv+`"}`)
+		tok := invitationToken(t, e, sv, m)
+		a := e.Browser().PostJSON("/api/v1/surveys/"+sv+"/responses", `{"answers": {"active": "perhaps"}, "token": "`+tok+`"}`)
+		if a.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad answer: %d %s", a.Status, a.Body)
+		}
+		if n := count(e, "panel_invitations", "member_id = ? AND used = ?", m, true); n != 0 {
+			t.Fatal("a refused answer used up the invitation")
+		}
+		if a := e.Browser().PostJSON("/api/v1/surveys/"+sv+"/responses", `{"answers": {"active": "yes"}, "token": "`+tok+`"}`); a.Status != http.StatusCreated {
+			t.Fatalf("then a good answer: %d %s", a.Status, a.Body)
 		}
 	})
 }

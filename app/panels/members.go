@@ -16,8 +16,8 @@ import (
 // Link errors: a personal link that is unknown, or a confirmation link
 // that has expired.
 var (
-	ErrLinkInvalid = &apperr.Conflict{MessageID: "panels.link_invalid"}
-	ErrLinkExpired = &apperr.Conflict{MessageID: "panels.link_expired"}
+	ErrLinkInvalid = &apperr.Missing{MessageID: "panels.link_invalid"}
+	ErrLinkExpired = &apperr.Gone{MessageID: "panels.link_expired"}
 )
 
 // SignUp is a citizen's request to join.
@@ -138,9 +138,8 @@ func (s *Store) mailMember(ctx context.Context, tx *gorm.DB, m *models.PanelMemb
 	if err != nil {
 		return err
 	}
-	_, err = s.outbox.Enqueue(ctx, tx, mailer.Mail{DedupeKey: kind + ":" + m.ID + ":" + strconv.Itoa(m.ConfirmMails), To: m.Email, Language: l,
-		Subject: r.Subject, Text: r.Text, HTML: r.HTML})
-	return err
+	return s.queue(ctx, tx, mailer.Mail{DedupeKey: kind + ":" + m.ID + ":" + strconv.Itoa(m.ConfirmMails), MemberID: m.ID, To: m.Email, Language: l,
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML}, linkWorks(s.MemberToken(m.ID), m.TokenHash))
 }
 
 func (s *Store) mailDate(lang string, t time.Time) string {
@@ -156,11 +155,9 @@ type Member struct {
 }
 
 // MemberByToken finds the member of a personal link. Every unknown token
-// gets the same error, and guesses from one address are throttled.
+// gets the same error, and guesses from one address are throttled; a
+// working link is never throttled.
 func (s *Store) MemberByToken(ctx context.Context, token, clientIP string) (*Member, error) {
-	if err := s.checkGuesses(ctx, clientIP); err != nil {
-		return nil, err
-	}
 	var m models.PanelMember
 	err := s.db.WithContext(ctx).Where("token_hash = ?", hashToken(token)).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -182,6 +179,12 @@ func (s *Store) MemberByToken(ctx context.Context, token, clientIP string) (*Mem
 		prof[r.Field] = r.Value
 	}
 	return &Member{PanelMember: m, Panel: p, Fields: fs, Profile: prof}, nil
+}
+
+// expired is the error of an expired confirmation link: it offers to sign
+// up again.
+func expired(panelID string) error {
+	return &apperr.Gone{MessageID: ErrLinkExpired.MessageID, Next: "/panels/" + panelID + "/join", NextLabel: "panels.join_again"}
 }
 
 // Expired tells whether a pending member's link has run out.
@@ -207,7 +210,7 @@ func (s *Store) Confirm(ctx context.Context, token, clientIP string) (*Member, e
 		return nil, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return nil, ErrLinkExpired
+		return nil, expired(m.PanelID)
 	}
 	m.Status, m.ConfirmedAt = models.MemberActive, &now
 	return m, nil
@@ -241,27 +244,127 @@ func (s *Store) UpdateProfile(ctx context.Context, m *Member, lang string, profi
 	})
 }
 
-// Leave deletes a member: the email address, the profile, and the address
-// in the mail queue. Invitations stay, without the member, so response
-// rates stay true; responses never held the member.
+// MemberData is everything the panel keeps about a member, for the
+// member's own download.
+type MemberData struct {
+	Panel       string           `json:"panel"`
+	Email       string           `json:"email"`
+	Language    string           `json:"language"`
+	Status      string           `json:"status"`
+	Profile     []ProfileValue   `json:"profile"`
+	CreatedAt   time.Time        `json:"created_at"`
+	ConfirmedAt *time.Time       `json:"confirmed_at"`
+	Invitations []InvitationData `json:"invitations"`
+}
+
+// ProfileValue is one profile answer with its labels.
+type ProfileValue struct {
+	Field      string `json:"field"`
+	FieldLabel string `json:"field_label"`
+	Value      string `json:"value"`
+	ValueLabel string `json:"value_label"`
+}
+
+// InvitationData is one invitation of the member: the survey, when it was
+// mailed, how many reminders followed and whether it was used.
+type InvitationData struct {
+	Survey    string     `json:"survey"`
+	MailedAt  *time.Time `json:"mailed_at"`
+	Reminders int        `json:"reminders"`
+	Used      bool       `json:"used"`
+}
+
+// MemberData collects the member's data, labels in lang.
+func (s *Store) MemberData(ctx context.Context, m *Member, lang string) (*MemberData, error) {
+	d := &MemberData{Panel: m.Panel.Name.In(lang), Email: m.Email, Language: m.Language, Status: m.Status, CreatedAt: m.CreatedAt,
+		ConfirmedAt: m.ConfirmedAt, Profile: []ProfileValue{}, Invitations: []InvitationData{}}
+	for _, f := range m.Fields {
+		v, ok := m.Profile[f.Key]
+		if !ok {
+			continue
+		}
+		pv := ProfileValue{Field: f.Key, FieldLabel: f.Label.In(lang), Value: v}
+		if c, ok := f.Choice(v); ok {
+			pv.ValueLabel = c.Label.In(lang)
+		}
+		d.Profile = append(d.Profile, pv)
+	}
+	var rows []struct {
+		Title     models.Text
+		MailedAt  *time.Time
+		Reminders int
+		Used      bool
+	}
+	err := s.db.WithContext(ctx).Table("panel_invitations i").Select("s.title AS title, i.mailed_at AS mailed_at, i.reminders AS reminders, i.used AS used").
+		Joins("JOIN surveys s ON s.id = i.survey_id").Where("i.member_id = ?", m.ID).Order("i.created_at, i.id").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		d.Invitations = append(d.Invitations, InvitationData{Survey: r.Title.In(lang), MailedAt: r.MailedAt, Reminders: r.Reminders, Used: r.Used})
+	}
+	return d, nil
+}
+
+// Leave deletes a member: the email address, the profile, and the
+// member's mail in the queue (mail to the same address from another panel
+// stays). Invitations stay, without the member, so response rates stay
+// true; responses never held the member.
 func (s *Store) Leave(ctx context.Context, m *Member) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("id = ?", m.ID).Delete(&models.PanelMember{}).Error; err != nil {
 			return err
 		}
-		return s.outbox.Forget(ctx, tx, m.Email)
+		return s.outbox.Forget(ctx, tx, m.ID)
 	})
 }
 
-// Purge deletes sign-ups not confirmed in time and old rate-limit counters.
+// Purge deletes sign-ups not confirmed in time, with their mail, and old
+// rate-limit counters.
 func (s *Store) Purge(ctx context.Context) (int64, error) {
 	now := s.now()
-	res := s.db.WithContext(ctx).Where("status = ? AND confirm_expires_at <= ?", models.MemberPending, now).Delete(&models.PanelMember{})
-	if res.Error != nil {
-		return 0, res.Error
+	var purged int64
+	for round := 0; round < 100; round++ {
+		var ids []string
+		err := s.db.WithContext(ctx).Model(&models.PanelMember{}).Where("status = ? AND confirm_expires_at <= ?", models.MemberPending, now).
+			Order("id").Limit(500).Pluck("id", &ids).Error
+		if err != nil {
+			return purged, err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// Again inside the transaction: a sign-up renewed meanwhile stays.
+			var gone []string
+			if err := lockDue(tx, tx.Model(&models.PanelMember{}).Where("id IN ? AND status = ? AND confirm_expires_at <= ?", ids, models.MemberPending, now)).
+				Pluck("id", &gone).Error; err != nil {
+				return err
+			}
+			if len(gone) == 0 {
+				return nil
+			}
+			res := tx.Where("id IN ?", gone).Delete(&models.PanelMember{})
+			if res.Error != nil {
+				return res.Error
+			}
+			purged += res.RowsAffected
+			for _, id := range gone {
+				if err := s.outbox.Forget(ctx, tx, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return purged, err
+		}
+		if len(ids) < 500 {
+			break
+		}
 	}
 	err := s.db.WithContext(ctx).Where("window_start < ?", now.Add(-24*time.Hour)).Delete(&models.PanelRateLimit{}).Error
-	return res.RowsAffected, err
+	return purged, err
 }
 
 // hit counts one attempt for key in a fixed window and reports whether it
@@ -296,8 +399,14 @@ func (s *Store) checkGuesses(ctx context.Context, clientIP string) error {
 	return nil
 }
 
-// badGuess counts a wrong token and returns err.
+// badGuess counts a wrong token and returns err, or ErrRateLimited when
+// the address has guessed too often already. Only misses are counted (the
+// token is looked up first), so many people behind one shared address
+// with working links are never locked out.
 func (s *Store) badGuess(ctx context.Context, clientIP string, err error) error {
+	if cerr := s.checkGuesses(ctx, clientIP); cerr != nil {
+		return cerr
+	}
 	if _, herr := s.hit(ctx, "token:"+clientIP, tokenLimit, tokenWindow); herr != nil {
 		return herr
 	}

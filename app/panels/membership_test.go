@@ -1,12 +1,14 @@
 package panels_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	mailer "github.com/inspraak/inspraak/app/mail"
 	"github.com/inspraak/inspraak/app/mail/mailtest"
 	"github.com/inspraak/inspraak/app/webtest"
 	"github.com/inspraak/inspraak/models"
@@ -110,13 +112,62 @@ func TestSignUpConfirmManageLeave(t *testing.T) {
 			t.Fatal("profile not saved")
 		}
 
-		// Leaving deletes the address and the profile; the link stops working.
-		tok = b.CSRF(memberPath)
+		// She is invited to a survey; her data, with that invitation, is hers to download.
+		sv := openSurvey(t, staff, true)
+		staff.PostJSON("/api/v1/panels/"+id+"/invitations", `{"survey_id": "`+sv+`"}`)
+		runWorker(t, e)
+		webtest.Contains(t, b.Get(memberPath+"?lang=en"), `href="`+memberPath+`/data"`, "Download my data")
+		a = b.Get(memberPath + "/data?lang=en")
+		if a.Status != http.StatusOK || !strings.HasPrefix(a.Header.Get("Content-Disposition"), "attachment") || !strings.HasPrefix(a.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("data: %d %q %q", a.Status, a.Header.Get("Content-Disposition"), a.Header.Get("Content-Type"))
+		}
+		var data struct {
+			Email, Language string
+			Profile         []struct {
+				Field      string
+				FieldLabel string `json:"field_label"`
+				Value      string
+				ValueLabel string `json:"value_label"`
+			}
+			CreatedAt   time.Time  `json:"created_at"`
+			ConfirmedAt *time.Time `json:"confirmed_at"`
+			Invitations []struct {
+				Survey    string
+				MailedAt  *time.Time `json:"mailed_at"`
+				Reminders int
+				Used      bool
+			}
+		}
+		if err := json.Unmarshal([]byte(a.Body), &data); err != nil {
+			t.Fatalf("data: %v\n%s", err, a.Body)
+		}
+		if data.Email != "anna@example.org" || data.Language != "en" || data.CreatedAt.IsZero() || data.ConfirmedAt == nil || len(data.Profile) != 2 ||
+			data.Profile[0].Field != "age" || data.Profile[0].FieldLabel != "Age" || data.Profile[0].ValueLabel != "35-64 years" ||
+			len(data.Invitations) != 1 || data.Invitations[0].Survey != "Social media" || data.Invitations[0].MailedAt == nil || data.Invitations[0].Used {
+			t.Fatalf("data: %s", a.Body)
+		}
+
+		// She signs up for another panel too, with the same address.
+		other := createPanel(t, staff)
+		e.Browser().PostJSON("/api/v1/panels/"+other+"/members", `{"email": "anna@example.org", "language": "nl", "consent": true}`)
+
+		// Leaving takes a confirmation (a GET changes nothing), then deletes
+		// the address and the profile; the link stops working.
+		a = b.Get(memberPath + "/leave?lang=en")
+		webtest.Contains(t, a, "Do you want to leave the panel?", "cannot be undone", "Yes, delete my membership", `action="`+memberPath+`/leave"`)
+		if count(e, "panel_members", "id = ?", m.ID) != 1 {
+			t.Fatal("the confirmation page deleted the member")
+		}
+		tok = b.CSRF(memberPath + "/leave")
 		a = b.PostForm(memberPath+"/leave?lang=da", url.Values{"_csrf": {tok}})
 		webtest.Contains(t, a, "Du er meldt ud af panelet")
-		if count(e, "panel_members", "email = ?", "anna@example.org") != 0 || count(e, "panel_member_profiles", "member_id = ?", m.ID) != 0 ||
-			count(e, "mail_outbox", "to_addr = ?", "anna@example.org") != 0 {
+		if count(e, "panel_members", "panel_id = ? AND email = ?", id, "anna@example.org") != 0 || count(e, "panel_member_profiles", "member_id = ?", m.ID) != 0 ||
+			count(e, "mail_outbox", "member_id = ? AND (to_addr <> '' OR text_body <> '' OR status <> 'sent')", m.ID) != 0 {
 			t.Fatal("leaving left the address or profile behind")
+		}
+		// ... but not her mail from the other panel.
+		if count(e, "mail_outbox", "to_addr = ? AND status = 'queued'", "anna@example.org") != 1 {
+			t.Fatal("leaving one panel dropped the mail of another")
 		}
 		if a := b.Get(memberPath + "?lang=en"); a.Status != http.StatusNotFound || !strings.Contains(a.Body, "This link is not valid") {
 			t.Fatalf("link after leaving: %d", a.Status)
@@ -146,9 +197,18 @@ func TestConfirmationLinkExpiresAndIsPurged(t *testing.T) {
 		if count(e, "panel_members", "status = 'active'") != 0 {
 			t.Fatal("an expired sign-up became active")
 		}
+		// A mail still queued for the sign-up goes with it.
+		var m models.PanelMember
+		e.DB.Where("email = ?", "late@example.org").Take(&m)
+		if _, err := e.Srv.MailWorker().Outbox().Enqueue(t.Context(), nil, mailer.Mail{DedupeKey: "late", MemberID: m.ID, To: m.Email, Subject: "s", Text: "t"}); err != nil {
+			t.Fatal(err)
+		}
 		n, err := e.Srv.Panels().Purge(t.Context())
 		if err != nil || n != 1 || count(e, "panel_members", "email = ?", "late@example.org") != 0 {
 			t.Fatalf("purge: %d %v", n, err)
+		}
+		if count(e, "mail_outbox", "member_id = ? AND (status <> 'sent' OR to_addr <> '' OR text_body <> '')", m.ID) != 0 {
+			t.Fatal("the purge left the sign-up's mail behind")
 		}
 	})
 }
@@ -199,6 +259,40 @@ func TestSignUpBadInput(t *testing.T) {
 		}
 		if limited != 2 {
 			t.Errorf("%d of 12 sign-ups were refused, want 2", limited)
+		}
+	})
+}
+
+// Guesses of unknown links are throttled per client address; working
+// links from the same address (people behind one shared NAT) never are.
+func TestOnlyUnknownLinksAreThrottled(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *webtest.Env, _ *mailtest.Server) {
+		staff := e.APIClient("staff@example.org", "staff")
+		id := createPanel(t, staff)
+		m := addMembers(t, e, id, 1, func(int) string { return "en" }, func(int) map[string]string { return nil })[0]
+		sv := openSurvey(t, staff, true)
+		staff.PostJSON("/api/v1/panels/"+id+"/invitations", `{"survey_id": "`+sv+`"}`)
+		good := "/panels/member/" + e.Srv.Panels().MemberToken(m)
+		c := e.Browser()
+		for range 30 {
+			if a := c.Get(good); a.Status != http.StatusOK {
+				t.Fatalf("a working link: %d", a.Status)
+			}
+		}
+		limited := 0
+		for i := range 25 {
+			if a := c.Get("/panels/member/guess" + string(rune('a'+i))); a.Status == http.StatusTooManyRequests {
+				limited++
+			}
+		}
+		if limited == 0 {
+			t.Fatal("guesses are not throttled")
+		}
+		if a := e.Browser().Get(good); a.Status != http.StatusOK {
+			t.Fatalf("a working link after others' guesses: %d", a.Status)
+		}
+		if a := e.Browser().Get("/i/" + invitationToken(t, e, sv, m)); a.Status != http.StatusSeeOther {
+			t.Fatalf("a working invitation link after others' guesses: %d", a.Status)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package panels
 
 import (
 	"bytes"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -184,8 +185,8 @@ func parseChoices(s string) ([]Choice, error) {
 			}
 		}
 		if len(parts) > 4 && parts[4] != "" {
-			t, err := strconv.ParseFloat(strings.TrimSuffix(strings.ReplaceAll(parts[4], ",", "."), "%"), 64)
-			if err != nil {
+			t, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.ReplaceAll(parts[4], ",", "."), "%")), 64)
+			if err != nil || math.IsNaN(t) || math.IsInf(t, 0) {
 				return nil, apperr.Invalid("choices", "panels.target_invalid")
 			}
 			ch.Target = &t
@@ -193,6 +194,25 @@ func parseChoices(s string) ([]Choice, error) {
 		out = append(out, ch)
 	}
 	return out, nil
+}
+
+// fieldFormErrors points each error of the profile-field form at a control
+// of that form (a choice's error at the answers box, a label's at the
+// Danish label), so the links of the error summary lead somewhere.
+func fieldFormErrors(errs map[string]string) map[string]string {
+	out := make(map[string]string, len(errs))
+	for k, msg := range errs {
+		switch {
+		case strings.HasPrefix(k, "choices"):
+			k = "choices"
+		case k == "label":
+			k = "label_da"
+		}
+		if _, ok := out[k]; !ok {
+			out[k] = msg
+		}
+	}
+	return out
 }
 
 // SaveField adds or replaces a profile field from the form.
@@ -207,7 +227,7 @@ func (h *Handlers) SaveField(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return h.show(c, fiber.StatusUnprocessableEntity, form, errs, nil)
+		return h.show(c, fiber.StatusUnprocessableEntity, form, fieldFormErrors(errs), nil)
 	}
 	page.Sess(c).Flash("panels.field_saved")
 	return c.Redirect("/staff/panels/"+c.Params("id"), fiber.StatusSeeOther)
@@ -222,7 +242,8 @@ func (h *Handlers) Invite(c *fiber.Ctx) error {
 	if form.Get("sample") == "all" {
 		in.Sample = Sample{}
 	}
-	if _, err := h.store.Invite(c.UserContext(), c.Params("id"), in, accountID(c)); err != nil {
+	n, err := h.store.Invite(c.UserContext(), c.Params("id"), in, accountID(c))
+	if err != nil {
 		errs, err := localize(c, err)
 		if err != nil {
 			var cf *apperr.Conflict
@@ -233,7 +254,11 @@ func (h *Handlers) Invite(c *fiber.Ctx) error {
 		}
 		return h.show(c, fiber.StatusUnprocessableEntity, form, errs, nil)
 	}
-	page.Sess(c).Flash("panels.invited_flash")
+	if in.Sample.Size > 0 && n < in.Sample.Size {
+		page.Sess(c).Flash("panels.invited_short")
+	} else {
+		page.Sess(c).Flash("panels.invited_flash")
+	}
 	return c.Redirect("/staff/panels/"+c.Params("id"), fiber.StatusSeeOther)
 }
 

@@ -137,7 +137,7 @@ func (s *Store) Stats(ctx context.Context, panelID string) (*Stats, error) {
 		Responded int64
 	}
 	err = s.db.WithContext(ctx).Table("panel_invitations i").
-		Select("i.survey_id AS survey_id, s.title AS title, s.status AS status, COUNT(*) AS invited, COUNT(i.mailed_at) AS mailed, COUNT(i.used_on) AS responded").
+		Select("i.survey_id AS survey_id, s.title AS title, s.status AS status, COUNT(*) AS invited, COUNT(i.mailed_at) AS mailed, COUNT(CASE WHEN i.used THEN 1 END) AS responded").
 		Joins("JOIN surveys s ON s.id = i.survey_id").Where("i.panel_id = ?", panelID).
 		Group("i.survey_id, s.title, s.status, s.created_at").Order("s.created_at DESC").Scan(&per).Error
 	if err != nil {
@@ -151,7 +151,7 @@ func (s *Store) Stats(ctx context.Context, panelID string) (*Stats, error) {
 		Responded int64
 	}
 	err = s.db.WithContext(ctx).Table("panel_invitations i").
-		Select("i.survey_id AS survey_id, p.field AS field, p.value AS value, COUNT(*) AS invited, COUNT(i.used_on) AS responded").
+		Select("i.survey_id AS survey_id, p.field AS field, p.value AS value, COUNT(*) AS invited, COUNT(CASE WHEN i.used THEN 1 END) AS responded").
 		Joins("JOIN panel_member_profiles p ON p.member_id = i.member_id").Where("i.panel_id = ?", panelID).
 		Group("i.survey_id, p.field, p.value").Scan(&strata).Error
 	if err != nil {

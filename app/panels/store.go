@@ -8,9 +8,11 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"time"
@@ -42,6 +44,7 @@ type Store struct {
 	mails   *mailer.Templates
 	baseURL string
 	notify  func()
+	log     *slog.Logger
 }
 
 // Deps is what a Store needs.
@@ -54,7 +57,8 @@ type Deps struct {
 	Outbox  *mailer.Outbox
 	Mails   *mailer.Templates
 	BaseURL string
-	Notify  func() // wakes the mail worker; may be nil
+	Notify  func()       // wakes the mail worker; may be nil
+	Log     *slog.Logger // nil: the default logger
 }
 
 // NewStore returns a Store.
@@ -69,8 +73,11 @@ func NewStore(d Deps) *Store {
 	if d.Notify == nil {
 		d.Notify = func() {}
 	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
 	return &Store{db: d.DB, now: func() time.Time { return now().UTC() }, key: d.Key, zone: d.Zone, surveys: d.Surveys,
-		outbox: d.Outbox, mails: d.Mails, baseURL: d.BaseURL, notify: d.Notify}
+		outbox: d.Outbox, mails: d.Mails, baseURL: d.BaseURL, notify: d.Notify, log: d.Log}
 }
 
 // token derives a personal link token. Tokens are not stored: the
@@ -85,6 +92,29 @@ func (s *Store) token(purpose, id string) string {
 func hashToken(t string) string {
 	sum := sha256.Sum256([]byte(t))
 	return hex.EncodeToString(sum[:])
+}
+
+// linkWorks tells whether a link with token would be accepted: its hash
+// must be the one stored. After the key changed (a new SESSION_SECRET) the
+// tokens derived now no longer match, and a mail would carry a dead link.
+func linkWorks(token, storedHash string) bool {
+	return subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(storedHash)) == 1
+}
+
+// errDeadLink is the reason recorded for a mail not sent because its link
+// would not work.
+const errDeadLink = "not sent: its personal link would not work, because the key the links are made with (derived from SESSION_SECRET) changed after the link was issued"
+
+// queue queues m, or, when the mail's links would not work, records it as
+// given up (visible on the admin mail page) and logs it.
+func (s *Store) queue(ctx context.Context, tx *gorm.DB, m mailer.Mail, linksWork bool) error {
+	if linksWork {
+		_, err := s.outbox.Enqueue(ctx, tx, m)
+		return err
+	}
+	s.log.Error("mail with a dead personal link not sent", "key", m.DedupeKey, "reason", "the link key changed (SESSION_SECRET)")
+	_, err := s.outbox.EnqueueFailed(ctx, tx, m, errDeadLink)
+	return err
 }
 
 // MemberToken is the token of a member's personal link.
@@ -126,7 +156,11 @@ func (s *Store) Create(ctx context.Context, in PanelInput, createdBy *string) (*
 		in.Description = models.Text{}
 	}
 	now := s.now()
-	p := &models.Panel{ID: models.NewID(), Name: in.Name, Description: in.Description, Fields: fieldsJSON(in.Fields), CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now}
+	fj, err := fieldsJSON(in.Fields)
+	if err != nil {
+		return nil, err
+	}
+	p := &models.Panel{ID: models.NewID(), Name: in.Name, Description: in.Description, Fields: fj, CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now}
 	return p, s.db.WithContext(ctx).Create(p).Error
 }
 
@@ -203,9 +237,13 @@ func (s *Store) SaveField(ctx context.Context, panelID string, f Field) error {
 			}
 			fs = append(fs, f)
 		}
+		fj, err := fieldsJSON(fs)
+		if err != nil {
+			return err
+		}
 		// Optimistic check: a concurrent edit of the same panel wins first.
 		res := tx.Model(&models.Panel{}).Where("id = ? AND updated_at = ?", panelID, p.UpdatedAt).
-			Updates(map[string]any{"fields": fieldsJSON(fs), "updated_at": s.now()})
+			Updates(map[string]any{"fields": fj, "updated_at": s.now()})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return apperr.ErrConflict
 		}

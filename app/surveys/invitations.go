@@ -38,8 +38,10 @@ func (h *Handlers) WithInvitations(inv Invitations) *Handlers {
 }
 
 // submit stores sub, through the invitation of token when one is given:
-// the invitation is used first (in its own transaction), then the response
-// is stored; if that fails, the invitation is freed again.
+// the answers are checked first (so that answers that would be refused do
+// not use up the invitation), then the invitation is used (in its own
+// transaction), then the response is stored, without a response marker;
+// if that fails, the invitation is freed again.
 func (h *Handlers) submit(ctx context.Context, sv *models.Survey, sub Submission, token, clientIP string) (string, error) {
 	if token == "" {
 		return h.store.Submit(ctx, sv, sub)
@@ -47,11 +49,21 @@ func (h *Handlers) submit(ctx context.Context, sv *models.Survey, sub Submission
 	if h.invites == nil {
 		return "", apperr.Invalid("token", "survey.token_invalid")
 	}
+	if !Accepting(sv, h.store.now()) {
+		return "", &apperr.Conflict{MessageID: "survey.closed"}
+	}
+	def, err := h.store.Definition(sv)
+	if err != nil {
+		return "", err
+	}
+	if _, err := def.Check(sub.Answers); err != nil {
+		return "", err
+	}
 	r, err := h.invites.Redeem(ctx, sv.ID, token, clientIP)
 	if err != nil {
 		return "", err
 	}
-	sub.Participant, sub.Attributes, sub.Channel = r.Participant, r.Attributes, "panel"
+	sub.Participant, sub.Attributes, sub.Channel, sub.SkipMarker = r.Participant, r.Attributes, "panel", true
 	id, err := h.store.Submit(ctx, sv, sub)
 	if err != nil {
 		if uerr := r.Undo(context.WithoutCancel(ctx)); uerr != nil {

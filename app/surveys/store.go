@@ -386,6 +386,12 @@ type Submission struct {
 	// Attributes are profile values (field -> value key) stored with the
 	// response, e.g. from a panel member's profile; never the member.
 	Attributes map[string]string
+	// SkipMarker stores no response marker, also when the survey allows
+	// one response per person: for responses through a single-use
+	// invitation, which cannot give a second response anyway and whose
+	// marker would tie the response to the invitation. Only the invitation
+	// path sets it.
+	SkipMarker bool
 }
 
 // Submit validates and stores a response, its answers and (unless the
@@ -432,7 +438,7 @@ func (s *Store) submit(ctx context.Context, sv *models.Survey, sub Submission) (
 	for f, v := range sub.Attributes {
 		attrs = append(attrs, models.ResponseAttribute{ResponseID: resp.ID, Field: f, Value: v})
 	}
-	needMarker := !sv.AllowMultiple
+	needMarker := !sv.AllowMultiple && !sub.SkipMarker
 	if needMarker && sub.Participant == "" {
 		return "", apperr.ErrForbidden
 	}

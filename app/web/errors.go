@@ -29,7 +29,19 @@ func classify(err error) (status int, code, messageID string) {
 	var c *apperr.Conflict
 	var fe *fiber.Error
 	var bq *apperr.BadQuery
+	var rf *apperr.Refused
+	var lm *apperr.Limited
+	var ms *apperr.Missing
+	var gn *apperr.Gone
 	switch {
+	case errors.As(err, &ms):
+		return fiber.StatusNotFound, "not_found", ms.MessageID
+	case errors.As(err, &gn):
+		return fiber.StatusGone, "gone", gn.MessageID
+	case errors.As(err, &rf):
+		return fiber.StatusForbidden, "forbidden", rf.MessageID
+	case errors.As(err, &lm):
+		return fiber.StatusTooManyRequests, "rate_limited", lm.MessageID
 	case errors.As(err, &bq):
 		return fiber.StatusBadRequest, "bad_query", "error.bad_query"
 	case errors.As(err, &v):
@@ -84,7 +96,8 @@ func statusOf(err error) int {
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, code, msgID := classify(err)
 	if status >= 500 {
-		s.log.Error("request failed", "id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		// The route pattern, not the path: paths hold personal link tokens.
+		s.log.Error("request failed", "id", requestID(c), "method", c.Method(), "route", c.Route().Path, "err", err)
 	}
 	l := page.L(c)
 	if l == nil {
@@ -104,8 +117,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(status).JSON(body)
 	}
 	tmpl := "errors/error"
-	if status == fiber.StatusNotFound {
+	var ms *apperr.Missing
+	if status == fiber.StatusNotFound && !errors.As(err, &ms) {
 		tmpl = "errors/404"
+	}
+	next, nextLabel := "", ""
+	var gn *apperr.Gone
+	if errors.As(err, &gn) && gn.Next != "" {
+		next, nextLabel = gn.Next, l.T(gn.NextLabel)
 	}
 	var details []string
 	var bq *apperr.BadQuery
@@ -114,7 +133,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			details = append(details, f+": "+l.T(bq.V.Fields[f]))
 		}
 	}
-	if rerr := s.render.Render(c, status, tmpl, fiber.Map{"Status": status, "Message": l.T(msgID), "Code": code, "Details": details}); rerr != nil {
+	if rerr := s.render.Render(c, status, tmpl, fiber.Map{"Status": status, "Message": l.T(msgID), "Code": code, "Details": details, "Next": next, "NextLabel": nextLabel}); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		return c.Status(status).SendString(l.T(msgID))
 	}

@@ -21,6 +21,13 @@ func (s *Server) home(c *fiber.Ctx) error {
 		main := surveys.Languages(&sv)[0]
 		items = append(items, item{Kind: "survey", Title: sv.Title.In(lang, main), Text: sv.Description.In(lang, main), URL: "/surveys/" + sv.ID})
 	}
+	ths, err := s.townhalls.Upcoming(c.UserContext())
+	if err != nil {
+		return err
+	}
+	for _, th := range ths {
+		items = append(items, item{Kind: "townhall", Title: th.Title.In(lang), Text: page.L(c).DateTime(th.StartsAt), URL: "/townhalls/" + th.ID})
+	}
 	return s.render.Render(c, fiber.StatusOK, "home/index", fiber.Map{"Open": items})
 }
 

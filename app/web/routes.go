@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
@@ -9,10 +11,15 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/inspraak/inspraak/app/accounts"
+	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/live"
 	"github.com/inspraak/inspraak/app/mail"
+	"github.com/inspraak/inspraak/app/moderation"
 	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
+	"github.com/inspraak/inspraak/app/townhall"
+	"github.com/inspraak/inspraak/app/web/page"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -45,6 +52,11 @@ func (s *Server) routes() {
 	staff := requireAccount()
 	comms := requireAccount(models.RoleStaff)
 	admin := requireAccount(models.RoleAdmin)
+	mods := citizensForbidden(requireAccount(models.RoleModerator, models.RoleStaff))
+	pols := citizensForbidden(requireAccount(models.RolePolitician))
+	hr := moderation.NewHandlers(s.moderation, s.render)
+	th := townhall.NewHandlers(s.townhalls, s.moderation, s.render, s.zone, s.cfg.BaseURL,
+		live.SSE{Heartbeat: s.cfg.LiveHeartbeat, Retry: 3 * time.Second}, s.panelMember).WithPanels(s.panelOptions)
 
 	// Public pages.
 	a.Get("/", s.home)
@@ -68,7 +80,9 @@ func (s *Server) routes() {
 	a.Get("/panels/member/:token", pn.Member)
 	a.Post("/panels/member/:token", pn.SaveProfile)
 	a.Post("/panels/member/:token/confirm", pn.Confirm)
+	a.Get("/panels/member/:token/leave", pn.LeaveForm)
 	a.Post("/panels/member/:token/leave", pn.Leave)
+	a.Get("/panels/member/:token/data", pn.Data)
 	a.Get("/i/:token", pn.Invitation)
 
 	// Signed-in pages.
@@ -127,6 +141,32 @@ func (s *Server) routes() {
 	a.Post("/staff/panels/:id/import", comms, pn.Import)
 	a.Get("/staff/panels/:id/members.csv", comms, pn.Export)
 
+	// Town halls.
+	a.Get("/townhalls", th.Index)
+	a.Get("/townhalls/:id.ics", th.ICS)
+	a.Get("/townhalls/:id", th.Show)
+	a.Post("/townhalls/:id/questions", th.Ask)
+	a.Post("/townhalls/:id/questions/:qid/vote", th.VoteForm)
+	a.Get("/townhalls/:id/panel/:token", th.PanelEntry)
+	a.Get("/townhalls/:id/events", th.Events)
+	a.Get("/house-rules", hr.Public)
+	a.Get("/staff/house-rules", comms, hr.Edit)
+	a.Post("/staff/house-rules", comms, hr.Save)
+	a.Post("/staff/house-rules/:key/delete", comms, hr.Delete)
+	a.Get("/staff/townhalls", comms, th.StaffList)
+	a.Post("/staff/townhalls", comms, th.StaffCreate)
+	a.Get("/staff/townhalls/:id", comms, th.StaffEdit)
+	a.Post("/staff/townhalls/:id", comms, th.StaffSave)
+	a.Post("/staff/townhalls/:id/start", comms, th.StaffStartNow)
+	a.Post("/staff/townhalls/:id/end", comms, th.StaffEndNow)
+	a.Get("/moderate/townhalls", mods, th.ModerateList)
+	a.Get("/moderate/townhalls/:id", mods, th.Queue)
+	a.Post("/moderate/questions/:qid", mods, th.ModerateForm)
+	a.Get("/politician/townhalls", pols, th.PoliticianList)
+	a.Get("/politician/townhalls/:id", pols, th.Console)
+	a.Post("/politician/questions/:qid/answers", pols, th.AnswerForm)
+	a.Post("/politician/questions/:qid/answering", pols, th.AnsweringForm)
+
 	// Administration.
 	a.Get("/admin/accounts", admin, acc.List)
 	a.Get("/admin/accounts/new", admin, acc.NewForm)
@@ -137,6 +177,7 @@ func (s *Server) routes() {
 	a.Post("/admin/accounts/:id/tokens/:token/revoke", admin, acc.RevokeToken)
 	a.Get("/admin/mail", admin, ml.List)
 	a.Get("/admin/mail/:id", admin, ml.Show)
+	a.Post("/admin/mail/:id/retry", admin, ml.Retry)
 
 	// JSON API.
 	api := a.Group("/api/v1", s.idempotent)
@@ -160,6 +201,51 @@ func (s *Server) routes() {
 	api.Post("/panels/:id/members", pn.APIJoin)
 	api.Post("/panels/:id/invitations", comms, pn.APIInvite)
 	api.Get("/panels/:id/stats", comms, pn.APIStats)
+	api.Get("/house-rules", hr.APIRules)
+	api.Post("/townhalls", comms, th.APICreate)
+	api.Get("/townhalls/:id", th.APIGet)
+	api.Get("/townhalls/:id/stats", th.APIStats)
+	api.Get("/townhalls/:id/events", th.Events)
+	api.Get("/townhalls/:id/moderation", mods, th.APIQueue)
+	api.Post("/townhalls/:id/questions", th.APIAsk)
+	api.Post("/questions/:id/votes", th.APIVote)
+	api.Delete("/questions/:id/votes", th.APIUnvote)
+	api.Post("/questions/:id/moderation", mods, th.APIModerate)
+	api.Post("/questions/:id/answers", pols, th.APIAnswer)
+	api.Post("/questions/:id/answering", pols, th.APIAnswering)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// citizensForbidden answers 403, not 401, to a citizen (a caller with no
+// account and no bearer token) on the API: they are known, just not allowed.
+func citizensForbidden(next fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if page.Account(c) == nil && page.IsAPI(c) && c.Get(fiber.HeaderAuthorization) == "" {
+			return apperr.ErrForbidden
+		}
+		return next(c)
+	}
+}
+
+// panelMember checks a panel member's personal link for the town halls.
+func (s *Server) panelMember(ctx context.Context, token, clientIP string) (string, string, bool, error) {
+	m, err := s.panels.MemberByToken(ctx, token, clientIP)
+	if err != nil {
+		return "", "", false, err
+	}
+	return m.ID, m.PanelID, m.Status == models.MemberActive, nil
+}
+
+// panelOptions lists the panels a town hall may be opened to.
+func (s *Server) panelOptions(ctx context.Context, lang string) ([]townhall.PanelOption, error) {
+	list, err := s.panels.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]townhall.PanelOption, len(list))
+	for i, p := range list {
+		out[i] = townhall.PanelOption{ID: p.ID, Name: p.Name.In(lang)}
+	}
+	return out, nil
 }

@@ -19,10 +19,13 @@ import (
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/i18n"
+	"github.com/inspraak/inspraak/app/live"
 	"github.com/inspraak/inspraak/app/mail"
+	"github.com/inspraak/inspraak/app/moderation"
 	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
+	"github.com/inspraak/inspraak/app/townhall"
 	"github.com/inspraak/inspraak/app/web/page"
 )
 
@@ -43,24 +46,27 @@ type Deps struct {
 
 // Server is the platform's HTTP side.
 type Server struct {
-	cfg      config.Config
-	db       *gorm.DB
-	log      *slog.Logger
-	assets   assets.FS
-	bundle   *i18n.Bundle
-	render   *page.Renderer
-	auth     *auth.Store
-	sessions *auth.SessionStore
-	surveys  *surveys.Store
-	zone     *time.Location
-	app      *fiber.App
-	now      func() time.Time
-	proxies  []netip.Prefix
-	idemKey  []byte
-	outbox   *mail.Outbox
-	mailer   *mail.Worker
-	panels   *panels.Store
-	results  *results.Store
+	cfg        config.Config
+	db         *gorm.DB
+	log        *slog.Logger
+	assets     assets.FS
+	bundle     *i18n.Bundle
+	render     *page.Renderer
+	auth       *auth.Store
+	sessions   *auth.SessionStore
+	surveys    *surveys.Store
+	zone       *time.Location
+	app        *fiber.App
+	now        func() time.Time
+	proxies    []netip.Prefix
+	idemKey    []byte
+	outbox     *mail.Outbox
+	mailer     *mail.Worker
+	panels     *panels.Store
+	results    *results.Store
+	hub        *live.Hub
+	moderation *moderation.Store
+	townhalls  *townhall.Store
 }
 
 // New wires the Fiber application.
@@ -95,6 +101,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.results = results.NewStore(d.DB, s.surveys)
+	s.hub = live.New(d.DB, d.Log)
+	s.moderation = moderation.NewStore(d.DB, s.now)
+	s.townhalls = townhall.NewStore(d.DB, s.hub, s.moderation, s.now)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "inspraak",
 		BodyLimit:             d.Config.BodyLimit,
@@ -126,20 +135,58 @@ func (s *Server) Listen(ctx context.Context) error {
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() { defer close(workerDone); s.mailer.Run(wctx) }()
+	lctx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
+	liveDone := make(chan struct{})
+	go func() { defer close(liveDone); s.RunLive(lctx) }()
 	select {
 	case err := <-errc:
 		stopWorker()
+		stopLive()
+		s.hub.Close()
 		<-workerDone
+		<-liveDone
 		return err
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	// Live streams never finish by themselves: end them first, so that the
+	// connections become idle and the graceful shutdown can complete.
+	s.hub.Close()
+	stopLive()
 	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
 	// The mail worker finishes the mail it is sending and hands back the rest.
 	stopWorker()
 	<-workerDone
+	<-liveDone
 	return err
 }
+
+// RunLive keeps the live events going until ctx ends: the hub's LISTEN
+// connection (PostgreSQL) and the announcement of town halls that start or
+// end. Listen runs it; tests that serve through their own listener call it.
+func (s *Server) RunLive(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { defer close(done); s.hub.Run(ctx) }()
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		if _, err := s.townhalls.AnnouncePhases(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("announce town hall phases", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			<-done
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Hub is the live event hub.
+func (s *Server) Hub() *live.Hub { return s.hub }
+
+// TownHalls is the town hall store.
+func (s *Server) TownHalls() *townhall.Store { return s.townhalls }
 
 // wireMail builds the outbox, the mail worker and the panels store that
 // feeds it. Without SMTP_URL mail goes to the log and stays readable at
@@ -152,15 +199,18 @@ func (s *Server) wireMail(d Deps, bundle *i18n.Bundle) error {
 	s.outbox = mail.NewOutbox(d.DB, s.now)
 	var sender mail.Sender = mail.LogSender{Log: d.Log}
 	if d.Config.SMTPURL != "" {
-		if sender, err = mail.NewSMTPSender(d.Config.SMTPURL, d.Config.MailFrom); err != nil {
+		smtp, err := mail.NewSMTPSender(d.Config.SMTPURL, d.Config.MailFrom)
+		if err != nil {
 			return err
 		}
+		smtp.Log = d.Log
+		sender = smtp
 	} else {
 		s.outbox.KeepBodies = true
 	}
 	s.mailer = mail.NewWorker(s.outbox, sender, d.Log)
 	s.panels = panels.NewStore(panels.Deps{DB: d.DB, Now: s.now, Key: derive(d.SessionKey, "panel-links"), Zone: s.zone, Surveys: s.surveys,
-		Outbox: s.outbox, Mails: tmpl, BaseURL: d.Config.BaseURL, Notify: s.mailer.Notify})
+		Outbox: s.outbox, Mails: tmpl, BaseURL: d.Config.BaseURL, Notify: s.mailer.Notify, Log: d.Log})
 	s.mailer.AddProducer("panel invitations", s.panels.QueueMails)
 	return nil
 }

@@ -2,10 +2,14 @@
 -- Outgoing mail. A mail is queued once (dedupe_key), claimed by one worker
 -- for a lease (lease_until) and marked sent; a worker that dies mid-send
 -- leaves its claim to expire, so the mail is tried again, but a sent mail
--- is never claimed again.
+-- is never claimed again. member_id names the panel member a mail is for
+-- (no foreign key: a member who leaves takes their mails along, see the
+-- panels package), so leaving forgets exactly that member's mail.
+-- first_failed_at is when the current run of failed attempts began.
 CREATE TABLE mail_outbox (
     id              TEXT PRIMARY KEY,
     dedupe_key      TEXT NOT NULL UNIQUE,
+    member_id       TEXT,
     to_addr         TEXT NOT NULL,
     language        TEXT NOT NULL,
     subject         TEXT NOT NULL,
@@ -17,11 +21,13 @@ CREATE TABLE mail_outbox (
     lease_until     TIMESTAMPTZ,
     claim           TEXT NOT NULL DEFAULT '',
     last_error      TEXT NOT NULL DEFAULT '',
+    first_failed_at TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
     sent_at         TIMESTAMPTZ
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (status, next_attempt_at);
 CREATE INDEX mail_outbox_created ON mail_outbox (created_at);
+CREATE INDEX mail_outbox_member ON mail_outbox (member_id);
 
 -- A citizen panel; its profile fields (with choices and target shares) are
 -- a JSON document.
@@ -79,8 +85,10 @@ CREATE TABLE panel_invitation_rounds (
 
 -- One member's personal, single-use invitation. The token is derived from
 -- the id with a key kept outside the database; only its SHA-256 is stored.
--- mailed_at is NULL until the worker has queued the invitation mail. used_on
--- is the date only, so the order of use cannot be matched to responses.
+-- mailed_at is NULL until the worker has queued the invitation mail. used
+-- says that the invitation gave a response. For an anonymous survey that is
+-- all that is kept (used_on stays NULL), so no date joins the member to a
+-- response; for an identified survey used_on is the date of use.
 CREATE TABLE panel_invitations (
     id             TEXT PRIMARY KEY,
     round_id       TEXT NOT NULL REFERENCES panel_invitation_rounds (id) ON DELETE CASCADE,
@@ -91,12 +99,14 @@ CREATE TABLE panel_invitations (
     mailed_at      TIMESTAMPTZ,
     last_mailed_at TIMESTAMPTZ,
     reminders      INTEGER NOT NULL DEFAULT 0,
+    used           BOOLEAN NOT NULL DEFAULT FALSE,
     used_on        TEXT,
     created_at     TIMESTAMPTZ NOT NULL,
     UNIQUE (survey_id, member_id)
 );
 CREATE INDEX panel_invitations_unmailed ON panel_invitations (mailed_at);
-CREATE INDEX panel_invitations_round ON panel_invitations (round_id, used_on);
+CREATE INDEX panel_invitations_round ON panel_invitations (round_id, used);
+CREATE INDEX panel_invitations_member ON panel_invitations (member_id);
 CREATE INDEX panel_invitations_panel ON panel_invitations (panel_id, survey_id);
 
 -- Fixed-window counters for sign-ups and token guesses per client address.

@@ -40,8 +40,10 @@ type Server struct {
 	srv  *smtp.Server
 	mu   sync.Mutex
 	msgs []Message
-	// Reject, when set, is asked about every recipient; an error refuses it.
-	Reject func(to string) error
+	// Reject, when set, is asked about every recipient; an error refuses it
+	// with RejectCode (450, a temporary refusal, when 0).
+	Reject     func(to string) error
+	RejectCode int
 	// Delay holds every message back this long (a slow server).
 	Delay time.Duration
 }
@@ -117,6 +119,9 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if x.s.Reject != nil {
 		if err := x.s.Reject(to); err != nil {
+			if x.s.RejectCode >= 500 {
+				return &smtp.SMTPError{Code: x.s.RejectCode, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: err.Error()}
+			}
 			return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 0}, Message: err.Error()}
 		}
 	}

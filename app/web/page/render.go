@@ -155,7 +155,14 @@ func TemplateFuncs(asset func(string) string) template.FuncMap {
 	return template.FuncMap{
 		"asset": asset,
 		"inc":   func(i int) int { return i + 1 },
-		"int":   func(n int64) int { return int(n) },
+		"list":  func(v ...string) []string { return v },
+		"deref": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
+		"int": func(n int64) int { return int(n) },
 		// para splits staff-written text into paragraphs at blank lines.
 		"para": func(s string) []string {
 			var out []string

@@ -1,0 +1,376 @@
+package townhall
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/i18n"
+	"github.com/inspraak/inspraak/app/live"
+	"github.com/inspraak/inspraak/app/moderation"
+	"github.com/inspraak/inspraak/app/web/page"
+	"github.com/inspraak/inspraak/models"
+)
+
+// MemberFinder checks a panel member's personal link token and returns the
+// member and the panel (the panels package provides it).
+type MemberFinder func(ctx context.Context, token, clientIP string) (memberID, panelID string, active bool, err error)
+
+// Handlers serves the town hall pages and API.
+type Handlers struct {
+	store   *Store
+	mod     *moderation.Store
+	render  *page.Renderer
+	zone    *time.Location
+	baseURL string
+	sse     live.SSE
+	members MemberFinder
+	panels  PanelLister
+}
+
+// NewHandlers returns the town hall handlers.
+func NewHandlers(store *Store, mod *moderation.Store, render *page.Renderer, zone *time.Location, baseURL string, sse live.SSE, members MemberFinder) *Handlers {
+	return &Handlers{store: store, mod: mod, render: render, zone: zone, baseURL: baseURL, sse: sse, members: members}
+}
+
+func formValues(c *fiber.Ctx) url.Values {
+	v := url.Values{}
+	c.Request().PostArgs().VisitAll(func(k, val []byte) {
+		v.Add(utils.CopyString(string(k)), string(val))
+	})
+	return v
+}
+
+// localize turns a validation error into messages by field for a form.
+func localize(c *fiber.Ctx, err error) (map[string]string, error) {
+	var v *apperr.Validation
+	if !errors.As(err, &v) {
+		return nil, err
+	}
+	out := map[string]string{}
+	for f, id := range v.Fields {
+		f = strings.ReplaceAll(f, ".", "_")
+		if f == "" {
+			f = "form"
+		}
+		out[f] = page.L(c).T(id)
+	}
+	return out, nil
+}
+
+func memberKey(panelID string) string { return "th_member:" + panelID }
+
+// participant says who takes part in th: the signed-in account, the panel
+// member who opened their personal link in this browser, or the anonymous
+// participant of the session.
+func (h *Handlers) participant(c *fiber.Ctx, th *models.TownHall) (Participant, error) {
+	if a := page.Account(c); a != nil {
+		return Participant{Key: "a:" + a.ID, Account: a}, nil
+	}
+	if th.Participation == models.ParticipationPanel {
+		if s := page.Sess(c); s != nil && th.PanelID != nil {
+			if id := s.String(memberKey(*th.PanelID)); id != "" {
+				return Participant{Key: "m:" + id}, nil
+			}
+		}
+		return Participant{}, &apperr.Refused{MessageID: "townhall.panel_only"}
+	}
+	p := page.Participant(c)
+	if p == "" {
+		return Participant{}, apperr.ErrForbidden
+	}
+	return Participant{Key: "p:" + p}, nil
+}
+
+// knownParticipant is participant without creating an anonymous id (for
+// pages that only read).
+func (h *Handlers) knownParticipant(c *fiber.Ctx, th *models.TownHall) string {
+	if a := page.Account(c); a != nil {
+		return "a:" + a.ID
+	}
+	s := page.Sess(c)
+	if s == nil {
+		return ""
+	}
+	if th.PanelID != nil {
+		if id := s.String(memberKey(*th.PanelID)); id != "" {
+			return "m:" + id
+		}
+	}
+	if p := s.String(auth.KeyParticipant); p != "" {
+		return "p:" + p
+	}
+	return ""
+}
+
+// Card is a town hall in a list.
+type Card struct {
+	TH    models.TownHall
+	Title string
+	Phase string
+}
+
+// Cards puts town halls into a language.
+func Cards(ths []models.TownHall, lang string, now time.Time) []Card {
+	out := make([]Card, len(ths))
+	for i, th := range ths {
+		out[i] = Card{TH: th, Title: th.Title.In(lang), Phase: th.Phase(now)}
+	}
+	return out
+}
+
+// Upcoming lists town halls that have not ended, for the home page.
+func (h *Handlers) Upcoming(ctx context.Context, lang string) ([]Card, error) {
+	ths, err := h.store.Upcoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Cards(ths, lang, h.store.Now()), nil
+}
+
+// Index lists every town hall.
+func (h *Handlers) Index(c *fiber.Ctx) error {
+	ths, err := h.store.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return h.render.Render(c, fiber.StatusOK, "townhall/index", fiber.Map{"TownHalls": Cards(ths, page.L(c).Lang, h.store.Now())})
+}
+
+// Countdown says in words how long until t.
+func Countdown(l *i18n.L, d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return l.Tn("townhall.in_days", int(d/(24*time.Hour)))
+	case d >= 90*time.Minute:
+		return l.Tn("townhall.in_hours", int(d/time.Hour))
+	case d > time.Minute:
+		return l.Tn("townhall.in_minutes", int((d+time.Minute-1)/time.Minute))
+	}
+	return l.T("townhall.in_a_moment")
+}
+
+// Show is the public page: before (countdown, calendar file, questions in
+// advance), live (questions, votes, answers), after (the archive).
+func (h *Handlers) Show(c *fiber.Ctx) error {
+	return h.show(c, fiber.StatusOK, nil, nil)
+}
+
+func (h *Handlers) show(c *fiber.Ctx, status int, form url.Values, errs map[string]string) error {
+	ctx := c.UserContext()
+	th, err := h.store.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	l := page.L(c)
+	sortBy := c.Query("sort", SortVotes)
+	if sortBy != SortVotes && sortBy != SortNew {
+		return apperr.Query(apperr.Invalid("sort", "validation.choice_invalid"))
+	}
+	// Read where the stream stands before the questions, so the page's
+	// live script replays anything that happens in between.
+	lastEvent, err := h.store.Hub().LastID(ctx, Stream(th.ID))
+	if err != nil {
+		return err
+	}
+	qs, err := h.store.Questions(ctx, th.ID, sortBy, models.QuestionApproved)
+	if err != nil {
+		return err
+	}
+	pols, err := h.store.Politicians(ctx, th.ID)
+	if err != nil {
+		return err
+	}
+	me := h.knownParticipant(c, th)
+	voted, err := h.store.VotedBy(ctx, th.ID, me)
+	if err != nil {
+		return err
+	}
+	mine, err := h.store.AskedBy(ctx, th.ID, me)
+	if err != nil {
+		return err
+	}
+	var waiting []models.TownHallQuestion
+	for _, q := range mine {
+		if q.Status == models.QuestionPending || q.Status == models.QuestionRejected || q.Status == models.QuestionHidden {
+			waiting = append(waiting, q)
+		}
+	}
+	now := h.store.Now()
+	phase := th.Phase(now)
+	data := fiber.Map{
+		"TH": th, "Title": th.Title.In(l.Lang), "Description": th.Description.In(l.Lang), "Phase": phase,
+		"Politicians": pols, "Questions": h.views(l, qs, voted, th), "Sort": sortBy, "Waiting": waiting,
+		"LastEvent": lastEvent, "Form": form, "Errors": errs, "MaxQuestion": MaxQuestion, "MaxName": MaxDisplayName,
+		"CanTakePart": th.Participation == models.ParticipationAnyone || me != "",
+	}
+	if phase == models.TownHallScheduled {
+		data["Countdown"] = Countdown(l, th.StartsAt.Sub(now))
+	}
+	if phase == models.TownHallEnded {
+		st, err := h.store.Stats(ctx, th.ID)
+		if err != nil {
+			return err
+		}
+		data["Stats"] = st
+		if st.MedianSeconds != nil {
+			data["Median"] = Duration(l, *st.MedianSeconds)
+		}
+	}
+	if form == nil {
+		data["Form"] = url.Values{}
+	}
+	return h.render.Render(c, status, "townhall/show", data)
+}
+
+// Duration writes seconds as minutes and seconds.
+func Duration(l *i18n.L, secs float64) string {
+	s := int(secs)
+	if s < 60 {
+		return l.Tn("townhall.seconds", s)
+	}
+	if s < 3600 {
+		return l.T("townhall.min_sec", "Min", s/60, "Sec", s%60)
+	}
+	return l.T("townhall.hour_min", "Hour", s/3600, "Min", (s%3600)/60)
+}
+
+// QView is a question on a page.
+type QView struct {
+	QuestionView
+	Voted     bool
+	Answering bool
+	Answers   []AView
+}
+
+// AView is an answer on a page, with the politician's role in words.
+type AView struct {
+	models.TownHallAnswer
+	Role string
+}
+
+func roleOf(l *i18n.L, title string) string {
+	if title != "" {
+		return title
+	}
+	return l.T("role.politician")
+}
+
+func (h *Handlers) views(l *i18n.L, qs []QuestionView, voted map[string]bool, th *models.TownHall) []QView {
+	out := make([]QView, len(qs))
+	for i, q := range qs {
+		v := QView{QuestionView: q, Voted: voted[q.ID], Answering: th.AnsweringID != nil && *th.AnsweringID == q.ID}
+		for _, a := range q.Answers {
+			v.Answers = append(v.Answers, AView{TownHallAnswer: a, Role: roleOf(l, a.Title)})
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// Ask takes a question from the form.
+func (h *Handlers) Ask(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	th, err := h.store.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	form := formValues(c)
+	p, err := h.participant(c, th)
+	if err == nil {
+		_, err = h.store.Ask(ctx, th, p, form.Get("text"), form.Get("display_name"))
+	}
+	if err == nil {
+		if th.Moderation == models.ModerationPre {
+			page.Sess(c).Flash("townhall.asked_pending")
+		} else {
+			page.Sess(c).Flash("townhall.asked_published")
+		}
+		return c.Redirect("/townhalls/"+th.ID+"#ask", fiber.StatusSeeOther)
+	}
+	errs, err := localize(c, err)
+	if err != nil {
+		var cf *apperr.Conflict
+		var lm *apperr.Limited
+		var rf *apperr.Refused
+		switch {
+		case errors.As(err, &cf):
+			return h.show(c, fiber.StatusConflict, form, map[string]string{"form": page.L(c).T(cf.MessageID)})
+		case errors.As(err, &lm):
+			return h.show(c, fiber.StatusTooManyRequests, form, map[string]string{"form": page.L(c).T(lm.MessageID)})
+		case errors.As(err, &rf):
+			return h.show(c, fiber.StatusForbidden, form, map[string]string{"form": page.L(c).T(rf.MessageID)})
+		}
+		return err
+	}
+	return h.show(c, fiber.StatusUnprocessableEntity, form, errs)
+}
+
+// VoteForm votes (or withdraws with withdraw=1) from the page.
+func (h *Handlers) VoteForm(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	q, err := h.store.Question(ctx, c.Params("qid"))
+	if err != nil {
+		return err
+	}
+	th, err := h.store.Get(ctx, q.TownHallID)
+	if err != nil {
+		return err
+	}
+	p, err := h.participant(c, th)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("withdraw") == "1" {
+		_, err = h.store.Unvote(ctx, q.ID, p)
+	} else {
+		_, err = h.store.Vote(ctx, q.ID, p)
+	}
+	if err != nil {
+		return err
+	}
+	back := "/townhalls/" + th.ID
+	if s := c.FormValue("sort"); s == SortNew {
+		back += "?sort=new"
+	}
+	return c.Redirect(back+"#q-"+q.ID, fiber.StatusSeeOther)
+}
+
+// PanelEntry takes a panel member's personal link and lets this browser
+// take part as that member.
+func (h *Handlers) PanelEntry(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	th, err := h.store.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if th.Participation != models.ParticipationPanel || th.PanelID == nil || h.members == nil {
+		return apperr.ErrNotFound
+	}
+	memberID, panelID, active, err := h.members(ctx, c.Params("token"), page.ClientIP(c))
+	if err != nil {
+		return err
+	}
+	if panelID != *th.PanelID || !active {
+		return &apperr.Refused{MessageID: "townhall.panel_only"}
+	}
+	page.Sess(c).Set(memberKey(panelID), memberID)
+	page.Sess(c).Flash("townhall.panel_welcome")
+	return c.Redirect("/townhalls/"+th.ID, fiber.StatusSeeOther)
+}
+
+// Events streams the town hall's events (Server-Sent Events).
+func (h *Handlers) Events(c *fiber.Ctx) error {
+	th, err := h.store.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return h.store.Hub().Serve(c, Stream(th.ID), h.sse)
+}
