@@ -17,7 +17,17 @@ type SSE struct {
 	Heartbeat time.Duration
 	// Retry is the reconnection delay suggested to EventSource.
 	Retry time.Duration
+	// FlushGap is the least time between two writes to one client while
+	// events keep coming: an event after a quiet spell goes out at once;
+	// events in a busy spell are gathered and sent together, so ten
+	// thousand viewers cost a few writes a second each, not one per event.
+	// Zero means DefaultFlushGap; negative, no gathering.
+	FlushGap time.Duration
 }
+
+// DefaultFlushGap is the FlushGap when none is set: short enough that a
+// burst of events reaches everyone well within a second.
+const DefaultFlushGap = 250 * time.Millisecond
 
 // LastEventID reads the Last-Event-ID header, or ?last_event_id= for
 // EventSource polyfills and for pages that name the last event they show.
@@ -81,39 +91,51 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 		if hb <= 0 {
 			hb = 30 * time.Second
 		}
+		gap := o.FlushGap
+		if gap == 0 {
+			gap = DefaultFlushGap
+		}
 		t := time.NewTicker(hb)
 		defer t.Stop()
+		// gather holds back a flush while events come faster than gap.
+		gather := time.NewTimer(time.Hour)
+		gather.Stop()
+		defer gather.Stop()
+		var lastFlush time.Time
+		pending, waiting := false, false
+		flush := func() bool {
+			pending, lastFlush = false, time.Now()
+			return w.Flush() == nil
+		}
 		for {
 			select {
 			case ev, ok := <-sub.C:
 				if !ok {
+					_ = w.Flush()
 					return
 				}
 				if ev.ID > last {
 					writeEvent(w, ev)
 					last = ev.ID
+					pending = true
 				}
-				// Write whatever else is waiting, then flush once.
-			more:
-				for range 64 {
-					select {
-					case ev, ok := <-sub.C:
-						if !ok {
-							_ = w.Flush()
-							return
-						}
-						if ev.ID > last {
-							writeEvent(w, ev)
-							last = ev.ID
-						}
-					default:
-						break more
-					}
+				if !pending || waiting {
+					continue
+				}
+				if wait := gap - time.Since(lastFlush); gap > 0 && wait > 0 {
+					gather.Reset(wait)
+					waiting = true
+					continue
+				}
+			case <-gather.C:
+				waiting = false
+				if !pending {
+					continue
 				}
 			case <-t.C:
 				w.WriteString(": ping\n\n")
 			}
-			if w.Flush() != nil {
+			if !flush() {
 				return // the client is gone: the deferred Close unsubscribes
 			}
 		}

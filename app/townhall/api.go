@@ -156,9 +156,9 @@ func (h *Handlers) apiVote(c *fiber.Ctx, withdraw bool) error {
 	}
 	var n int
 	if withdraw {
-		n, err = h.store.Unvote(ctx, q.ID, p)
+		n, err = h.store.Unvote(ctx, q, th, p)
 	} else {
-		n, err = h.store.Vote(ctx, q.ID, p)
+		n, err = h.store.Vote(ctx, q, th, p)
 	}
 	if err != nil {
 		return err

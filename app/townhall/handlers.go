@@ -329,9 +329,9 @@ func (h *Handlers) VoteForm(c *fiber.Ctx) error {
 		return err
 	}
 	if c.FormValue("withdraw") == "1" {
-		_, err = h.store.Unvote(ctx, q.ID, p)
+		_, err = h.store.Unvote(ctx, q, th, p)
 	} else {
-		_, err = h.store.Vote(ctx, q.ID, p)
+		_, err = h.store.Vote(ctx, q, th, p)
 	}
 	if err != nil {
 		return err

@@ -408,17 +408,9 @@ func (s *Store) Ask(ctx context.Context, th *models.TownHall, p Participant, tex
 
 // openForVotes loads a visible question and checks that its town hall
 // takes votes from p.
-func (s *Store) openForVotes(ctx context.Context, qid string, p Participant) (*models.TownHallQuestion, error) {
-	q, err := s.question(ctx, s.db, qid)
-	if err != nil {
-		return nil, err
-	}
-	if !Visible(q) {
+func (s *Store) openForVotes(ctx context.Context, q *models.TownHallQuestion, th *models.TownHall, p Participant) (*models.TownHallQuestion, error) {
+	if !Visible(q) || q.TownHallID != th.ID {
 		return nil, apperr.ErrNotFound
-	}
-	th, err := s.Get(ctx, q.TownHallID)
-	if err != nil {
-		return nil, err
 	}
 	if th.Phase(s.now()) == models.TownHallEnded {
 		return nil, &apperr.Conflict{MessageID: "townhall.closed"}
@@ -436,71 +428,60 @@ func (s *Store) openForVotes(ctx context.Context, qid string, p Participant) (*m
 
 // Vote counts p's vote for a question once; a second vote changes nothing.
 // It returns the question's votes.
-func (s *Store) Vote(ctx context.Context, qid string, p Participant) (int, error) {
-	q, err := s.openForVotes(ctx, qid, p)
+//
+// The vote is one row; the question's count (kept on the question for
+// sorting) is brought up to date a moment later, once for all the votes
+// of that moment (see flushVotes). Adding to the count in every vote's own
+// transaction made a storm of votes queue on the question's row, and an
+// answer to that question queued behind them.
+// q and th are the question and its town hall as the caller just read them.
+func (s *Store) Vote(ctx context.Context, q *models.TownHallQuestion, th *models.TownHall, p Participant) (int, error) {
+	q, err := s.openForVotes(ctx, q, th, p)
 	if err != nil {
 		return 0, err
 	}
-	votes := 0
-	changed := false
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&models.TownHallVote{QuestionID: q.ID, Participant: p.Key, TownHallID: q.TownHallID, CreatedAt: s.now()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if changed = res.RowsAffected == 1; changed {
-			if err := tx.Model(&models.TownHallQuestion{}).Where("id = ?", q.ID).Update("votes", gorm.Expr("votes + 1")).Error; err != nil {
-				return err
-			}
-		}
-		if err := tx.Model(&models.TownHallQuestion{}).Where("id = ?", q.ID).Select("votes").Scan(&votes).Error; err != nil {
-			return err
-		}
-		return nil
-	})
-	if err == nil && changed {
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&models.TownHallVote{QuestionID: q.ID, Participant: p.Key, TownHallID: q.TownHallID, CreatedAt: s.now()})
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	if res.RowsAffected == 1 {
 		s.voted(q.TownHallID, q.ID)
 	}
-	return votes, err
+	return s.countVotes(ctx, q.ID)
 }
 
 // Unvote withdraws p's vote (none: no change) and returns the votes.
-func (s *Store) Unvote(ctx context.Context, qid string, p Participant) (int, error) {
-	q, err := s.openForVotes(ctx, qid, p)
+func (s *Store) Unvote(ctx context.Context, q *models.TownHallQuestion, th *models.TownHall, p Participant) (int, error) {
+	q, err := s.openForVotes(ctx, q, th, p)
 	if err != nil {
 		return 0, err
 	}
-	votes := 0
-	changed := false
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Where("question_id = ? AND participant = ?", q.ID, p.Key).Delete(&models.TownHallVote{})
-		if res.Error != nil {
-			return res.Error
-		}
-		if changed = res.RowsAffected == 1; changed {
-			if err := tx.Model(&models.TownHallQuestion{}).Where("id = ?", q.ID).Update("votes", gorm.Expr("votes - 1")).Error; err != nil {
-				return err
-			}
-		}
-		if err := tx.Model(&models.TownHallQuestion{}).Where("id = ?", q.ID).Select("votes").Scan(&votes).Error; err != nil {
-			return err
-		}
-		return nil
-	})
-	if err == nil && changed {
+	res := s.db.WithContext(ctx).Where("question_id = ? AND participant = ?", q.ID, p.Key).Delete(&models.TownHallVote{})
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	if res.RowsAffected == 1 {
 		s.voted(q.TownHallID, q.ID)
 	}
-	return votes, err
+	return s.countVotes(ctx, q.ID)
+}
+
+// countVotes counts a question's vote rows.
+func (s *Store) countVotes(ctx context.Context, qid string) (int, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.TownHallVote{}).Where("question_id = ?", qid).Count(&n).Error
+	return int(n), err
 }
 
 // VoteEventDelay is how long votes are gathered before their counts go
 // out as question.voted events. A vote does not write an event in its own
 // transaction: under a storm of votes that would make every vote wait for
 // the stream's lock (see app/live) and delay the answers queued behind them.
-// Instead the instance that took a vote sends the question's current count
-// a moment later, once for all the votes of that moment. The count is in
-// the database either way; a restart in between only skips a hint that the
-// next vote or a reload brings back.
+// Instead the instance that took a vote updates the question's count and
+// sends it a moment later, once for all the votes of that moment. The votes
+// are in the database either way; should the instance stop in between, the
+// count on the question (used for sorting) catches up with the next vote
+// on it.
 var VoteEventDelay = 250 * time.Millisecond
 
 // voted schedules a question.voted event for a question.
@@ -532,6 +513,11 @@ func (s *Store) flushVotes(thID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The counts, from the vote rows: one update per question per moment.
+		if err := tx.Exec(`UPDATE townhall_questions SET votes = (SELECT COUNT(*) FROM townhall_votes v WHERE v.question_id = townhall_questions.id)
+			WHERE id IN ?`, ids).Error; err != nil {
+			return err
+		}
 		var rows []models.TownHallQuestion
 		if err := tx.Select("id, votes, status").Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
 			return err

@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,7 @@ func main() {
 	database := flag.String("database", "", "postgres:// URL of an existing database on 127.0.0.1 (required)")
 	n := flag.Int("n", 10_000, "concurrent SSE viewers")
 	answers := flag.Int("answers", 5, "answers posted (and timed) during the load")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write the server's CPU profile during the load to this file")
 	child := flag.String("viewers-child", "", "internal: run the viewers against this stream URL")
 	flag.Parse()
 	raiseFileLimit()
@@ -93,6 +95,9 @@ func heap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapInuse + m.StackInuse
 }
+
+// cpuProfile names the file for the server's CPU profile during the load.
+var cpuProfile string
 
 func run(ctx context.Context, database string, n, nAnswers int) error {
 	env, err := benchdb.Open(ctx, database, benchdb.Options{Prefix: "bench_townhall", Env: map[string]string{"LOG_LEVEL": "error"}})
@@ -174,6 +179,16 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 	heap1, rss1 := heap(), rss()
 
 	// Load: 50 citizens ask, 500 vote, while answers are posted.
+	if cpuProfile != "" {
+		pf, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+	}
 	var wg sync.WaitGroup
 	var askErr, voteErr atomic.Int64
 	loadCtx, stopLoad := context.WithCancel(ctx)
@@ -224,6 +239,7 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 	}
 	// Answers, timed by the viewers.
 	posted := make([]int64, 0, nAnswers)
+	var postTook []time.Duration
 	for i := range nAnswers {
 		time.Sleep(300 * time.Millisecond)
 		body := fmt.Sprintf(`{"text":"Svar %d fra borgmesteren"}`, i)
@@ -241,10 +257,14 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 			return fmt.Errorf("answer: %d", resp.StatusCode)
 		}
 		posted = append(posted, t0)
+		postTook = append(postTook, time.Duration(time.Now().UnixNano()-t0))
 	}
 	wg.Wait()
 	stopLoad()
 	<-collectDone
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	// Ask the viewers for their arrival times.
 	fmt.Fprintf(stdin, "%d\n", nAnswers)
 	var arrivals struct {
@@ -261,19 +281,25 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 	}
 	stdin.Close()
 	_ = cmd.Wait()
-	var lat []time.Duration
+	// Two clocks: from the moment the politician sends the answer (its
+	// request may queue behind the vote storm), and from the moment it is
+	// stored and acknowledged (201) to its arrival.
+	var lat, fromStored []time.Duration
 	for i, ts := range arrivals.Times {
 		for _, t := range ts {
 			lat = append(lat, time.Duration(t-posted[i]))
+			fromStored = append(fromStored, max(0, time.Duration(t-posted[i])-postTook[i]))
 		}
 	}
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
+	slices.Sort(fromStored)
+	pctOf := func(l []time.Duration, p float64) time.Duration {
+		if len(l) == 0 {
 			return 0
 		}
-		return lat[min(len(lat)-1, int(float64(len(lat))*p))]
+		return l[min(len(l)-1, int(float64(len(l))*p))]
 	}
+	pct := func(p float64) time.Duration { return pctOf(lat, p) }
 
 	// 1,000 participants, 5 parallel votes each, on one fresh question.
 	vq, err := newCitizen(tr).ask(base, th.ID, "Stemmeprøve")
@@ -309,6 +335,7 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 	}
 	vwg.Wait()
 	var votes, rows int64
+	time.Sleep(4 * townhall.VoteEventDelay) // the count on the question follows the vote rows
 	env.DB.Model(&models.TownHallQuestion{}).Where("id = ?", vq).Select("votes").Scan(&votes)
 	env.DB.Model(&models.TownHallVote{}).Where("question_id = ?", vq).Count(&rows)
 
@@ -320,6 +347,10 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 	fmt.Printf("%-48s %d voting x3 (%d failed)\n", "citizens voting during the answers", 500, voteErr.Load())
 	fmt.Printf("%-48s %d answers x %d viewers = %d arrivals, %d missing\n", "answers delivered", nAnswers, ready.Connected, len(lat), arrivals.Missing)
 	fmt.Printf("%-48s p50 %s  p99 %s  max %s\n", "answer posted -> arrived at viewer", pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
+	fmt.Printf("%-48s p50 %s  p99 %s  max %s\n", "answer stored (201) -> arrived at viewer", pctOf(fromStored, 0.5).Round(time.Millisecond), pctOf(fromStored, 0.99).Round(time.Millisecond), pctOf(fromStored, 1).Round(time.Millisecond))
+	took := slices.Clone(postTook)
+	slices.Sort(took)
+	fmt.Printf("%-48s %v\n", "the answers' POSTs took (sorted)", took)
 	if ready.Connected > 0 {
 		fmt.Printf("%-48s heap+stacks %.1f KiB, RSS %.1f KiB\n", "server memory per connection",
 			float64(int64(heap1)-int64(heap0))/float64(ready.Connected)/1024, float64(int64(rss1)-int64(rss0))/float64(ready.Connected)/1024)
