@@ -73,19 +73,18 @@ func (TownHallPolitician) TableName() string { return "townhall_politicians" }
 
 // TownHallQuestion is a citizen's question.
 type TownHallQuestion struct {
-	ID              string `gorm:"primaryKey"`
-	TownHallID      string `gorm:"column:townhall_id"`
-	Participant     string `json:"-"`
-	DisplayName     string
-	Text            string
-	Status          string
-	Votes           int
-	MergedInto      *string
-	AssignedTo      *string
-	CreatedAt       time.Time
-	ApprovedAt      *time.Time
-	FirstAnsweredAt *time.Time
-	UpdatedAt       time.Time
+	ID          string `gorm:"primaryKey"`
+	TownHallID  string `gorm:"column:townhall_id"`
+	Participant string `json:"-"`
+	DisplayName string
+	Text        string
+	Status      string
+	Votes       int
+	MergedInto  *string
+	AssignedTo  *string
+	CreatedAt   time.Time
+	ApprovedAt  *time.Time
+	UpdatedAt   time.Time
 }
 
 // TableName names the table.
@@ -96,7 +95,6 @@ type TownHallVote struct {
 	QuestionID  string `gorm:"primaryKey"`
 	Participant string `gorm:"primaryKey"`
 	TownHallID  string `gorm:"column:townhall_id"`
-	CreatedAt   time.Time
 }
 
 // TableName names the table.
@@ -120,10 +118,12 @@ func (TownHallAnswer) TableName() string { return "townhall_answers" }
 
 // LiveEvent is one event of a live stream (e.g. "townhall:<id>").
 type LiveEvent struct {
-	ID        int64 `gorm:"primaryKey"`
-	Stream    string
-	Type      string
-	Payload   string
+	ID      int64 `gorm:"primaryKey"`
+	Stream  string
+	Type    string
+	Payload string
+	// SubjectID is what the event is about (a question id), or nil.
+	SubjectID *string
 	CreatedAt time.Time
 }
 

@@ -106,3 +106,17 @@ type Gone struct {
 }
 
 func (g *Gone) Error() string { return "gone: " + g.MessageID }
+
+// OnPage is an error that a form shows on its own page again instead of an
+// error page: the error handler (app/web) picks the status for Err as for
+// any error and calls Show with that status and Err's message id. Show is
+// not called for errors the user cannot fix (5xx).
+type OnPage struct {
+	Err  error
+	Show func(status int, messageID string) error
+}
+
+func (p *OnPage) Error() string { return p.Err.Error() }
+
+// Unwrap exposes Err, so the status of an OnPage is the status of Err.
+func (p *OnPage) Unwrap() error { return p.Err }

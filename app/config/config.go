@@ -48,6 +48,9 @@ type Config struct {
 	// LiveHeartbeat is the time between two keep-alive comments on live
 	// event streams (Server-Sent Events).
 	LiveHeartbeat time.Duration
+	// TownHallIPRate is how many questions, votes and new participants one
+	// client address may send to town halls per minute (0: no limit).
+	TownHallIPRate int
 }
 
 // Getenv is os.Getenv or a map lookup in tests.
@@ -102,6 +105,14 @@ func Load(getenv Getenv) (Config, error) {
 	c.LiveHeartbeat = dur("LIVE_HEARTBEAT", "30s")
 	c.DBMaxOpenConns = num("DB_MAX_OPEN_CONNS", 20)
 	c.DBMaxIdleConns = num("DB_MAX_IDLE_CONNS", 20) // as many as open: reconnecting costs more than an idle backend
+	c.TownHallIPRate = 600
+	if v := getenv("TOWNHALL_IP_RATE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("TOWNHALL_IP_RATE: want a whole number (0 for no limit), got %q", v))
+		}
+		c.TownHallIPRate = n
+	}
 
 	if !supported(c.DefaultLanguage) {
 		errs = append(errs, fmt.Errorf("DEFAULT_LANGUAGE: want one of %s, got %q", strings.Join(Languages, ", "), c.DefaultLanguage))

@@ -50,6 +50,9 @@ import (
 // Channel is the PostgreSQL notification channel of the hub.
 const Channel = "inspraak_events"
 
+// DefaultMaxReplay is the default Hub.MaxReplay.
+const DefaultMaxReplay = 1000
+
 // ErrClosed is returned by Subscribe once the hub is shutting down.
 var ErrClosed = errors.New("live: hub closed")
 
@@ -77,6 +80,10 @@ type Hub struct {
 	// Buffer is the number of events a subscriber may lag behind before it
 	// is dropped (its client reconnects and is replayed from the table).
 	Buffer int
+	// MaxReplay is the most events replayed to a reconnecting client; one
+	// further behind gets a reset event instead (the page reloads, API
+	// clients fetch the state again).
+	MaxReplay int
 }
 
 type stream struct {
@@ -105,12 +112,18 @@ type Sub struct {
 
 // New returns a hub on gdb.
 func New(gdb *gorm.DB, log *slog.Logger) *Hub {
-	return &Hub{db: gdb, pg: gdb.Dialector.Name() == "postgres", log: log, streams: map[string]*stream{}, done: make(chan struct{}), Buffer: 256}
+	return &Hub{db: gdb, pg: gdb.Dialector.Name() == "postgres", log: log, streams: map[string]*stream{}, done: make(chan struct{}), Buffer: 256, MaxReplay: DefaultMaxReplay}
 }
 
 // Emit stores an event in tx, which must be a transaction, and must be its
 // last write (see the package comment). Call Wake(stream) after commit.
 func (h *Hub) Emit(tx *gorm.DB, streamName, typ string, data any) (int64, error) {
+	return h.EmitAbout(tx, streamName, "", typ, data)
+}
+
+// EmitAbout is Emit for an event about one subject (e.g. a question id), so
+// that Redact can blank it out later. An empty subject is none.
+func (h *Hub) EmitAbout(tx *gorm.DB, streamName, subject, typ string, data any) (int64, error) {
 	payload, err := json.Marshal(data) // escapes <, > and &: HTML stays data
 	if err != nil {
 		return 0, err
@@ -121,6 +134,9 @@ func (h *Hub) Emit(tx *gorm.DB, streamName, typ string, data any) (int64, error)
 		}
 	}
 	ev := models.LiveEvent{Stream: streamName, Type: typ, Payload: string(payload), CreatedAt: time.Now().UTC()}
+	if subject != "" {
+		ev.SubjectID = &subject
+	}
 	if err := tx.Create(&ev).Error; err != nil {
 		return 0, err
 	}
@@ -130,6 +146,39 @@ func (h *Hub) Emit(tx *gorm.DB, streamName, typ string, data any) (int64, error)
 		}
 	}
 	return ev.ID, nil
+}
+
+// Redact blanks out, inside tx, the stored events of a stream about one
+// subject: their payload becomes {"id": subject, "redacted": true}, so a
+// replay no longer carries text that was hidden or rejected. Call it before
+// Emit (Emit must stay the last write of the transaction).
+func (h *Hub) Redact(tx *gorm.DB, streamName, subject string) error {
+	payload, err := json.Marshal(map[string]any{"id": subject, "redacted": true})
+	if err != nil {
+		return err
+	}
+	return tx.Model(&models.LiveEvent{}).Where("stream = ? AND subject_id = ?", streamName, subject).Update("payload", string(payload)).Error
+}
+
+// Purge deletes the stored events of the given streams.
+func (h *Hub) Purge(ctx context.Context, streams []string) (int64, error) {
+	var n int64
+	for start := 0; start < len(streams); start += 500 {
+		res := h.db.WithContext(ctx).Where("stream IN ?", streams[start:min(start+500, len(streams))]).Delete(&models.LiveEvent{})
+		if res.Error != nil {
+			return n, res.Error
+		}
+		n += res.RowsAffected
+	}
+	return n, nil
+}
+
+// Behind counts the events of a stream after id, up to limit+1: more than
+// limit means the client is too far behind for a replay.
+func (h *Hub) Behind(ctx context.Context, streamName string, after int64, limit int) (int64, error) {
+	var n int64
+	err := h.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM (SELECT 1 FROM live_events WHERE stream = ? AND id > ? LIMIT ?) behind", streamName, after, limit+1).Scan(&n).Error
+	return n, err
 }
 
 // Publish stores one event in a transaction of its own and wakes the
@@ -226,6 +275,9 @@ func (h *Hub) Subscribe(ctx context.Context, streamName string) (*Sub, error) {
 			s.join(st)
 			h.mu.Unlock()
 			go h.pump(st)
+			// An event committed between LastID and the registration of the
+			// stream woke nobody: let the pump look once at once.
+			st.poke()
 			return s, nil
 		}
 		h.mu.Unlock() // closed, or another subscriber made the stream: try again
@@ -392,8 +444,9 @@ func (h *Hub) Run(ctx context.Context) {
 }
 
 // listen takes a connection out of the pool for LISTEN. It never goes back
-// to the pool (pgx would buffer notifications on it for ever): the function
-// always ends with driver.ErrBadConn, so database/sql closes it.
+// to the pool (pgx would buffer notifications on it for ever): the Raw
+// callback always ends with an error wrapping driver.ErrBadConn, which makes
+// database/sql discard the connection instead of returning it.
 func (h *Hub) listen(ctx context.Context) error {
 	sqlDB, err := h.db.DB()
 	if err != nil {
@@ -404,26 +457,30 @@ func (h *Hub) listen(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("live: unexpected driver connection %T", dc)
-		}
-		pc := sc.Conn()
-		if _, err := pc.Exec(ctx, "LISTEN "+Channel); err != nil {
+	return conn.Raw(func(dc any) error {
+		err := h.listenOn(ctx, dc)
+		return fmt.Errorf("%w: %w", driver.ErrBadConn, err)
+	})
+}
+
+func (h *Hub) listenOn(ctx context.Context, dc any) error {
+	sc, ok := dc.(*stdlib.Conn)
+	if !ok {
+		return fmt.Errorf("live: unexpected driver connection %T", dc)
+	}
+	pc := sc.Conn()
+	if _, err := pc.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	h.listenPID.Store(int64(pc.PgConn().PID()))
+	h.WakeAll() // catch up on whatever was announced while we were away
+	for {
+		n, err := pc.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		h.listenPID.Store(int64(pc.PgConn().PID()))
-		h.WakeAll() // catch up on whatever was announced while we were away
-		for {
-			n, err := pc.WaitForNotification(ctx)
-			if err != nil {
-				return err
-			}
-			if i := strings.LastIndexByte(n.Payload, ':'); i > 0 {
-				h.Wake(n.Payload[:i])
-			}
+		if i := strings.LastIndexByte(n.Payload, ':'); i > 0 {
+			h.Wake(n.Payload[:i])
 		}
-	})
-	return fmt.Errorf("%w: %w", driver.ErrBadConn, err)
+	}
 }

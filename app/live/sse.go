@@ -25,6 +25,10 @@ type SSE struct {
 	FlushGap time.Duration
 }
 
+// EventReset tells a client that it is too far behind to be replayed: it
+// should fetch the state again (the town hall page reloads).
+const EventReset = "reset"
+
 // DefaultFlushGap is the FlushGap when none is set: short enough that a
 // burst of events reaches everyone well within a second.
 const DefaultFlushGap = 250 * time.Millisecond
@@ -67,13 +71,37 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 		if o.Retry > 0 {
 			w.WriteString("retry: " + strconv.FormatInt(o.Retry.Milliseconds(), 10) + "\n\n")
 		}
+		// A client too far behind is not replayed for ever: it gets a reset
+		// event (with the id where the live part starts) and fetches the
+		// state again; the page reloads.
+		if replay && last < sub.Start && h.MaxReplay > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			n, err := h.Behind(ctx, streamName, last, h.MaxReplay)
+			cancel()
+			if err != nil {
+				h.log.Warn("live: count missed events", "stream", streamName, "err", err)
+				_ = w.Flush()
+				return // EventSource reconnects from the same id
+			}
+			if n > int64(h.MaxReplay) {
+				writeEvent(w, Event{ID: sub.Start, Type: EventReset, Data: []byte("{}")})
+				last, replay = sub.Start, false
+			}
+		}
 		// Replay what the client missed, in pages, up to where the
 		// subscription started; later events come through the channel.
 		for replay && last < sub.Start {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			evs, err := h.Since(ctx, streamName, last, 500)
 			cancel()
-			if err != nil || len(evs) == 0 {
+			if err != nil {
+				// Going on would skip the events that were not read: end the
+				// response, so EventSource reconnects from the same id.
+				h.log.Warn("live: replay events", "stream", streamName, "err", err)
+				_ = w.Flush()
+				return
+			}
+			if len(evs) == 0 {
 				break
 			}
 			for _, ev := range evs {

@@ -36,7 +36,7 @@ func toQuestionJSON(l *i18n.L, q QuestionView, th *models.TownHall) questionJSON
 	if st == models.QuestionApproved && q.Answered() {
 		st = "answered"
 	}
-	out := questionJSON{ID: q.ID, Text: q.Text, DisplayName: q.DisplayName, Votes: q.Votes, Status: st, CreatedAt: q.CreatedAt,
+	out := questionJSON{ID: q.ID, Text: q.Text, DisplayName: q.DisplayName, Votes: q.Votes, Status: st, CreatedAt: PublicTime(q.CreatedAt),
 		Answering: th.AnsweringID != nil && *th.AnsweringID == q.ID, Answers: []answerJSON{}}
 	for _, a := range q.Answers {
 		out.Answers = append(out.Answers, answerJSON{ID: a.ID, Text: a.Text, Politician: a.Name, Role: roleOf(l, a.Title), AnsweredAt: a.CreatedAt})
@@ -129,6 +129,9 @@ func (h *Handlers) APIAsk(c *fiber.Ctx) error {
 	if err := page.BindJSON(c, &in); err != nil {
 		return err
 	}
+	if err := h.throttle(c, 1, "townhall.too_many_questions"); err != nil {
+		return err
+	}
 	p, err := h.participant(c, th)
 	if err != nil {
 		return err
@@ -148,6 +151,9 @@ func (h *Handlers) apiVote(c *fiber.Ctx, withdraw bool) error {
 	}
 	th, err := h.store.Get(ctx, q.TownHallID)
 	if err != nil {
+		return err
+	}
+	if err := h.throttle(c, 1, "error.rate_limited"); err != nil {
 		return err
 	}
 	p, err := h.participant(c, th)

@@ -63,10 +63,15 @@ func (h *Handlers) queue(c *fiber.Ctx, status int, thID string, errs map[string]
 	for _, p := range pols {
 		names[p.AccountID] = p.Name
 	}
+	ruleViews := moderation.Views(rules, l.Lang)
+	ruleTitles := map[string]string{}
+	for _, r := range ruleViews {
+		ruleTitles[r.Key] = r.Title
+	}
 	return h.render.Render(c, status, "townhall/moderate", fiber.Map{
 		"TH": th, "Title": th.Title.In(l.Lang), "Phase": th.Phase(h.store.Now()),
 		"Pending": h.views(l, pending, nil, th), "Approved": h.views(l, approved, nil, th), "Removed": removed,
-		"Rules": moderation.Views(rules, l.Lang), "Politicians": pols, "Names": names, "Log": log, "Errors": errs,
+		"Rules": ruleViews, "RuleTitles": ruleTitles, "Politicians": pols, "Names": names, "Log": log, "Errors": errs,
 	})
 }
 
@@ -77,22 +82,49 @@ func (h *Handlers) ModerateForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.store.Moderate(c.UserContext(), q.ID, page.Account(c), Action{Action: form.Get("action"), Reason: form.Get("reason"),
+	act := form.Get("action")
+	_, err = h.store.Moderate(c.UserContext(), q.ID, page.Account(c), Action{Action: act, Reason: form.Get("reason"),
 		Note: form.Get("note"), Into: form.Get("into"), Politician: form.Get("politician")})
 	if err != nil {
-		errs, err := localize(c, err)
-		if err != nil {
-			var cf *apperr.Conflict
-			if errors.As(err, &cf) {
-				errs = map[string]string{"form": page.L(c).T(cf.MessageID)}
+		// The queue again, each message next to the control it is about
+		// (ids as in the question's forms); the status is app/web's choice.
+		return &apperr.OnPage{Err: err, Show: func(status int, messageID string) error {
+			errs := map[string]string{}
+			var v *apperr.Validation
+			if errors.As(err, &v) {
+				l := page.L(c)
+				for f, id := range v.Fields {
+					errs[controlID(act, f, q.ID)] = l.T(id)
+				}
 			} else {
-				return err
+				errs["form"] = page.L(c).T(messageID)
 			}
-		}
-		return h.queue(c, fiber.StatusUnprocessableEntity, q.TownHallID, errs)
+			return h.queue(c, status, q.TownHallID, errs)
+		}}
 	}
 	page.Sess(c).Flash(moderatedMsg[form.Get("action")])
 	return c.Redirect("/moderate/townhalls/"+q.TownHallID+"#queue", fiber.StatusSeeOther)
+}
+
+// controlID is the id of the control of a question's moderation form that
+// a field's error is about ("form" when none).
+func controlID(action, field, qid string) string {
+	switch field {
+	case "reason":
+		if action == ActBan {
+			return "ban-" + qid
+		}
+		return "reason-" + qid
+	case "note":
+		if action == ActReject || action == ActHide {
+			return "note-" + qid
+		}
+	case "into":
+		return "into-" + qid
+	case "politician":
+		return "pol-" + qid
+	}
+	return "form"
 }
 
 // PoliticianList lists the politician's town halls.
@@ -158,11 +190,17 @@ func (h *Handlers) AnswerForm(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := h.store.Answer(c.UserContext(), q.ID, page.Account(c), form.Get("text")); err != nil {
-		errs, err := localize(c, err)
-		if err != nil {
+		var v *apperr.Validation
+		if !errors.As(err, &v) {
 			return err
 		}
-		return h.console(c, fiber.StatusUnprocessableEntity, q.TownHallID, map[string]string{"text-" + q.ID: errs["text"]}, form)
+		// The console again, with the typed answer and the message next to
+		// it; the status is app/web's choice.
+		return &apperr.OnPage{Err: err, Show: func(status int, _ string) error {
+			errs, _ := localize(c, err)
+			form.Set("question", q.ID)
+			return h.console(c, status, q.TownHallID, map[string]string{"text-" + q.ID: errs["text"]}, form)
+		}}
 	}
 	page.Sess(c).Flash("townhall.answer_posted")
 	return c.Redirect("/politician/townhalls/"+q.TownHallID+"#q-"+q.ID, fiber.StatusSeeOther)

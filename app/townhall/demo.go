@@ -77,11 +77,10 @@ func SeedDemo(ctx context.Context, gdb *gorm.DB, mayorID, mayorName string, now 
 			}
 			nv := rng.IntN(40)
 			for v := range nv {
-				votes = append(votes, models.TownHallVote{QuestionID: q.ID, Participant: fmt.Sprintf("p:demo-voter-%d", v), TownHallID: DemoArchiveID, CreatedAt: approved})
+				votes = append(votes, models.TownHallVote{QuestionID: q.ID, Participant: fmt.Sprintf("p:demo-voter-%d", v), TownHallID: DemoArchiveID})
 			}
 			q.Votes = nv
 			if i < 70 {
-				q.FirstAnsweredAt = &answered
 				answers = append(answers, models.TownHallAnswer{ID: fmt.Sprintf("demoa%015d", i), QuestionID: q.ID, TownHallID: DemoArchiveID, AccountID: &mayorID,
 					Name: name, Title: "Borgmester", Text: "Tak for spørgsmålet. Det er noget, byrådet arbejder på; jeg vender tilbage med en tidsplan på næste byrådsmøde.", CreatedAt: answered})
 			}

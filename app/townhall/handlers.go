@@ -33,7 +33,27 @@ type Handlers struct {
 	sse     live.SSE
 	members MemberFinder
 	panels  PanelLister
+	perIP   *ipLimiter
 }
+
+// WithIPRate limits the questions, votes and new participants of one client
+// address to perMinute a minute (0: no limit); the address is never stored.
+func (h *Handlers) WithIPRate(perMinute int) *Handlers {
+	h.perIP = newIPLimiter(perMinute, time.Now)
+	return h
+}
+
+// throttle takes cost from the client address's allowance.
+func (h *Handlers) throttle(c *fiber.Ctx, cost float64, messageID string) error {
+	if !h.perIP.allow(page.ClientIP(c), cost) {
+		return &apperr.Limited{MessageID: messageID}
+	}
+	return nil
+}
+
+// newParticipantCost is what a fresh anonymous participant costs from the
+// address's allowance, besides the action itself.
+const newParticipantCost = 4
 
 // NewHandlers returns the town hall handlers.
 func NewHandlers(store *Store, mod *moderation.Store, render *page.Renderer, zone *time.Location, baseURL string, sse live.SSE, members MemberFinder) *Handlers {
@@ -68,46 +88,60 @@ func localize(c *fiber.Ctx, err error) (map[string]string, error) {
 func memberKey(panelID string) string { return "th_member:" + panelID }
 
 // participant says who takes part in th: the signed-in account, the panel
-// member who opened their personal link in this browser, or the anonymous
-// participant of the session.
+// member who opened their personal link in this browser (still active), or
+// the anonymous participant of the session. The key is per town hall (see
+// Store.ParticipantKey).
 func (h *Handlers) participant(c *fiber.Ctx, th *models.TownHall) (Participant, error) {
 	if a := page.Account(c); a != nil {
-		return Participant{Key: "a:" + a.ID, Account: a}, nil
+		return Participant{Key: h.store.ParticipantKey(th.ID, "a", a.ID), Account: a}, nil
 	}
 	if th.Participation == models.ParticipationPanel {
 		if s := page.Sess(c); s != nil && th.PanelID != nil {
 			if id := s.String(memberKey(*th.PanelID)); id != "" {
-				return Participant{Key: "m:" + id}, nil
+				active, err := h.store.ActiveMember(c.UserContext(), *th.PanelID, id)
+				if err != nil {
+					return Participant{}, err
+				}
+				if active {
+					return Participant{Key: h.store.ParticipantKey(th.ID, "m", id)}, nil
+				}
 			}
 		}
 		return Participant{}, &apperr.Refused{MessageID: "townhall.panel_only"}
+	}
+	if s := page.Sess(c); s != nil && s.String(auth.KeyParticipant) == "" {
+		// A caller without a session cookie gets a fresh participant with
+		// every request: that costs from the address's allowance.
+		if err := h.throttle(c, newParticipantCost, "error.rate_limited"); err != nil {
+			return Participant{}, err
+		}
 	}
 	p := page.Participant(c)
 	if p == "" {
 		return Participant{}, apperr.ErrForbidden
 	}
-	return Participant{Key: "p:" + p}, nil
+	return Participant{Key: h.store.ParticipantKey(th.ID, "p", p)}, nil
 }
 
 // knownParticipant is participant without creating an anonymous id (for
-// pages that only read).
-func (h *Handlers) knownParticipant(c *fiber.Ctx, th *models.TownHall) string {
+// pages that only read). member tells whether it is a panel member of th.
+func (h *Handlers) knownParticipant(c *fiber.Ctx, th *models.TownHall) (key string, member bool) {
 	if a := page.Account(c); a != nil {
-		return "a:" + a.ID
+		return h.store.ParticipantKey(th.ID, "a", a.ID), false
 	}
 	s := page.Sess(c)
 	if s == nil {
-		return ""
+		return "", false
 	}
 	if th.PanelID != nil {
 		if id := s.String(memberKey(*th.PanelID)); id != "" {
-			return "m:" + id
+			return h.store.ParticipantKey(th.ID, "m", id), true
 		}
 	}
 	if p := s.String(auth.KeyParticipant); p != "" {
-		return "p:" + p
+		return h.store.ParticipantKey(th.ID, "p", p), false
 	}
-	return ""
+	return "", false
 }
 
 // Card is a town hall in a list.
@@ -188,7 +222,7 @@ func (h *Handlers) show(c *fiber.Ctx, status int, form url.Values, errs map[stri
 	if err != nil {
 		return err
 	}
-	me := h.knownParticipant(c, th)
+	me, member := h.knownParticipant(c, th)
 	voted, err := h.store.VotedBy(ctx, th.ID, me)
 	if err != nil {
 		return err
@@ -209,7 +243,7 @@ func (h *Handlers) show(c *fiber.Ctx, status int, form url.Values, errs map[stri
 		"TH": th, "Title": th.Title.In(l.Lang), "Description": th.Description.In(l.Lang), "Phase": phase,
 		"Politicians": pols, "Questions": h.views(l, qs, voted, th), "Sort": sortBy, "Waiting": waiting,
 		"LastEvent": lastEvent, "Form": form, "Errors": errs, "MaxQuestion": MaxQuestion, "MaxName": MaxDisplayName,
-		"CanTakePart": th.Participation == models.ParticipationAnyone || me != "",
+		"CanTakePart": th.Participation == models.ParticipationAnyone || member || page.Account(c) != nil,
 	}
 	if phase == models.TownHallScheduled {
 		data["Countdown"] = Countdown(l, th.StartsAt.Sub(now))
@@ -283,7 +317,11 @@ func (h *Handlers) Ask(c *fiber.Ctx) error {
 		return err
 	}
 	form := formValues(c)
-	p, err := h.participant(c, th)
+	err = h.throttle(c, 1, "townhall.too_many_questions")
+	var p Participant
+	if err == nil {
+		p, err = h.participant(c, th)
+	}
 	if err == nil {
 		_, err = h.store.Ask(ctx, th, p, form.Get("text"), form.Get("display_name"))
 	}
@@ -295,22 +333,14 @@ func (h *Handlers) Ask(c *fiber.Ctx) error {
 		}
 		return c.Redirect("/townhalls/"+th.ID+"#ask", fiber.StatusSeeOther)
 	}
-	errs, err := localize(c, err)
-	if err != nil {
-		var cf *apperr.Conflict
-		var lm *apperr.Limited
-		var rf *apperr.Refused
-		switch {
-		case errors.As(err, &cf):
-			return h.show(c, fiber.StatusConflict, form, map[string]string{"form": page.L(c).T(cf.MessageID)})
-		case errors.As(err, &lm):
-			return h.show(c, fiber.StatusTooManyRequests, form, map[string]string{"form": page.L(c).T(lm.MessageID)})
-		case errors.As(err, &rf):
-			return h.show(c, fiber.StatusForbidden, form, map[string]string{"form": page.L(c).T(rf.MessageID)})
+	// The page again, with the message; the status is app/web's choice.
+	return &apperr.OnPage{Err: err, Show: func(status int, messageID string) error {
+		errs, lerr := localize(c, err)
+		if lerr != nil {
+			errs = map[string]string{"form": page.L(c).T(messageID)}
 		}
-		return err
-	}
-	return h.show(c, fiber.StatusUnprocessableEntity, form, errs)
+		return h.show(c, status, form, errs)
+	}}
 }
 
 // VoteForm votes (or withdraws with withdraw=1) from the page.
@@ -322,6 +352,9 @@ func (h *Handlers) VoteForm(c *fiber.Ctx) error {
 	}
 	th, err := h.store.Get(ctx, q.TownHallID)
 	if err != nil {
+		return err
+	}
+	if err := h.throttle(c, 1, "error.rate_limited"); err != nil {
 		return err
 	}
 	p, err := h.participant(c, th)

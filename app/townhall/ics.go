@@ -2,6 +2,7 @@ package townhall
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,6 +47,10 @@ func Calendar(th *models.TownHall, lang, baseURL string, now time.Time) string {
 	line("BEGIN", "VEVENT")
 	line("UID", th.ID+"@"+host)
 	line("DTSTAMP", icsTime(now))
+	// Calendars replace an event they have when SEQUENCE grows: the seconds
+	// from creation to the last change grow with every change.
+	line("SEQUENCE", strconv.FormatInt(max(0, int64(th.UpdatedAt.Sub(th.CreatedAt)/time.Second)), 10))
+	line("LAST-MODIFIED", icsTime(th.UpdatedAt))
 	line("DTSTART", icsTime(th.StartsAt))
 	line("DTEND", icsTime(th.EndsAt))
 	line("SUMMARY", icsText(th.Title.In(lang)))

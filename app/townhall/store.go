@@ -6,7 +6,11 @@ package townhall
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/mail"
 	"sort"
 	"strings"
@@ -52,20 +56,99 @@ func Scope(id string) string { return "townhall:" + id }
 // Store reads and writes town halls.
 type Store struct {
 	db  *gorm.DB
+	pg  bool
 	hub *live.Hub
 	mod *moderation.Store
 	now func() time.Time
+	log *slog.Logger
+	// key keys the participant keys (see ParticipantKey).
+	key       []byte
+	voteDelay time.Duration
+	// voteSlots bounds the vote transactions of this instance at once:
+	// votes for one question take turns on its row anyway, and voters
+	// waiting for a slot hold no database connection, so answers and
+	// moderation still find one during a storm of votes.
+	voteSlots chan struct{}
 
 	vmu          sync.Mutex
 	pendingVotes map[string]map[string]bool // town hall -> questions with new votes
+	voteTimers   map[string]*time.Timer
+	closed       bool
 }
 
+// DefaultVoteEventDelay is how long vote counts are gathered before they go
+// out as question.voted events.
+const DefaultVoteEventDelay = 250 * time.Millisecond
+
+// DefaultVoteConcurrency is how many vote transactions one instance runs at once.
+const DefaultVoteConcurrency = 8
+
+// Option sets up a Store.
+type Option func(*Store)
+
+// WithVoteEventDelay sets how long vote counts are gathered before they go
+// out as question.voted events (DefaultVoteEventDelay).
+func WithVoteEventDelay(d time.Duration) Option { return func(s *Store) { s.voteDelay = d } }
+
+// WithVoteConcurrency sets how many vote transactions run at once
+// (DefaultVoteConcurrency; 0: no bound).
+func WithVoteConcurrency(n int) Option {
+	return func(s *Store) {
+		s.voteSlots = nil
+		if n > 0 {
+			s.voteSlots = make(chan struct{}, n)
+		}
+	}
+}
+
+// WithParticipantKey sets the secret participant keys are made with.
+func WithParticipantKey(key []byte) Option { return func(s *Store) { s.key = key } }
+
+// WithLogger sets the logger for work done outside requests.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
 // NewStore returns a Store; now may be nil.
-func NewStore(gdb *gorm.DB, hub *live.Hub, mod *moderation.Store, now func() time.Time) *Store {
+func NewStore(gdb *gorm.DB, hub *live.Hub, mod *moderation.Store, now func() time.Time, opts ...Option) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: gdb, hub: hub, mod: mod, now: func() time.Time { return now().UTC() }}
+	s := &Store{db: gdb, pg: gdb.Dialector.Name() == "postgres", hub: hub, mod: mod, now: func() time.Time { return now().UTC() },
+		log: slog.Default(), voteDelay: DefaultVoteEventDelay, voteSlots: make(chan struct{}, DefaultVoteConcurrency)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// ParticipantKey is what is stored for a participant of a town hall (with
+// questions, votes, bans and flood limits): an HMAC of the town hall and the
+// participant (kind "p" anonymous session participant, "a" account, "m"
+// panel member), so the raw session or member id is never stored and keys
+// of different town halls cannot be joined.
+func (s *Store) ParticipantKey(thID, kind, id string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(thID + "\x00" + kind + ":" + id))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// keyShared adds FOR KEY SHARE on PostgreSQL: the lock of a reader that
+// must not see the row change under it (it waits for and holds off a
+// moderator's FOR UPDATE) but does not write it, so votes, which only
+// change the count, do not wait for it nor it for them.
+func (s *Store) keyShared(tx *gorm.DB) *gorm.DB {
+	if s.pg {
+		return tx.Clauses(clause.Locking{Strength: "KEY SHARE"})
+	}
+	return tx
+}
+
+// locked adds FOR UPDATE on PostgreSQL (SQLite write transactions hold the
+// database lock from BEGIN).
+func (s *Store) locked(tx *gorm.DB) *gorm.DB {
+	if s.pg {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
 }
 
 // Hub is the event hub.
@@ -319,11 +402,19 @@ func (s *Store) politician(ctx context.Context, db *gorm.DB, thID, accountID str
 	return &p, err
 }
 
-// Participant is who takes part: Key is stored with questions and votes
-// ("p:" anonymous session participant, "a:" account, "m:" panel member).
+// Participant is who takes part: Key (see ParticipantKey) is stored with
+// questions, votes and bans.
 type Participant struct {
 	Key     string
 	Account *models.Account
+}
+
+// ActiveMember tells whether a panel member (by id) is still an active
+// member of the panel.
+func (s *Store) ActiveMember(ctx context.Context, panelID, memberID string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.PanelMember{}).Where("id = ? AND panel_id = ? AND status = ?", memberID, panelID, models.MemberActive).Count(&n).Error
+	return n > 0, err
 }
 
 // question loads a question.
@@ -371,30 +462,37 @@ func (s *Store) Ask(ctx context.Context, th *models.TownHall, p Participant, tex
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if banned, err := s.mod.Banned(ctx, nil, Scope(th.ID), p.Key); err != nil {
-		return nil, err
-	} else if banned {
-		return nil, &apperr.Refused{MessageID: "townhall.banned"}
-	}
-	var recent int64
-	if err := s.db.WithContext(ctx).Model(&models.TownHallQuestion{}).
-		Where("townhall_id = ? AND participant = ? AND created_at > ?", th.ID, p.Key, now.Add(-FloodWindow)).Count(&recent).Error; err != nil {
-		return nil, err
-	}
-	if recent >= FloodLimit {
-		return nil, &apperr.Limited{MessageID: "townhall.too_many_questions"}
-	}
 	q := &models.TownHallQuestion{ID: models.NewID(), TownHallID: th.ID, Participant: p.Key, DisplayName: name, Text: text,
 		Status: models.QuestionPending, CreatedAt: now, UpdatedAt: now}
 	if th.Moderation == models.ModerationPost {
 		q.Status, q.ApprovedAt = models.QuestionApproved, &now
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The questions of one participant take turns, so that parallel
+		// requests cannot all pass the flood limit (SQLite: the database lock).
+		if s.pg {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", "townhall-ask:"+th.ID+":"+p.Key).Error; err != nil {
+				return err
+			}
+		}
+		if banned, err := s.mod.Banned(ctx, tx, Scope(th.ID), p.Key); err != nil {
+			return err
+		} else if banned {
+			return &apperr.Refused{MessageID: "townhall.banned"}
+		}
+		var recent int64
+		if err := tx.Model(&models.TownHallQuestion{}).
+			Where("townhall_id = ? AND participant = ? AND created_at > ?", th.ID, p.Key, now.Add(-FloodWindow)).Count(&recent).Error; err != nil {
+			return err
+		}
+		if recent >= FloodLimit {
+			return &apperr.Limited{MessageID: "townhall.too_many_questions"}
+		}
 		if err := tx.Create(q).Error; err != nil {
 			return err
 		}
 		if q.Status == models.QuestionApproved {
-			_, err := s.hub.Emit(tx, Stream(th.ID), EventApproved, questionEvent(q, nil))
+			_, err := s.hub.EmitAbout(tx, Stream(th.ID), q.ID, EventApproved, questionEvent(q, nil))
 			return err
 		}
 		return nil
@@ -406,118 +504,155 @@ func (s *Store) Ask(ctx context.Context, th *models.TownHall, p Participant, tex
 	return q, nil
 }
 
-// openForVotes loads a visible question and checks that its town hall
-// takes votes from p.
-func (s *Store) openForVotes(ctx context.Context, q *models.TownHallQuestion, th *models.TownHall, p Participant) (*models.TownHallQuestion, error) {
+// openForVotes checks, before the transaction, that q (as the caller just
+// read it) is a visible question of th and that th takes votes from p. The
+// transaction checks again on the row itself.
+func (s *Store) openForVotes(ctx context.Context, q *models.TownHallQuestion, th *models.TownHall, p Participant) error {
 	if !Visible(q) || q.TownHallID != th.ID {
-		return nil, apperr.ErrNotFound
+		return apperr.ErrNotFound
 	}
 	if th.Phase(s.now()) == models.TownHallEnded {
-		return nil, &apperr.Conflict{MessageID: "townhall.closed"}
+		return &apperr.Conflict{MessageID: "townhall.closed"}
 	}
 	if p.Key == "" {
-		return nil, apperr.ErrForbidden
+		return apperr.ErrForbidden
 	}
 	if banned, err := s.mod.Banned(ctx, nil, Scope(th.ID), p.Key); err != nil {
-		return nil, err
+		return err
 	} else if banned {
-		return nil, &apperr.Refused{MessageID: "townhall.banned"}
+		return &apperr.Refused{MessageID: "townhall.banned"}
 	}
-	return q, nil
+	return nil
 }
 
 // Vote counts p's vote for a question once; a second vote changes nothing.
-// It returns the question's votes.
-//
-// The vote is one row; the question's count (kept on the question for
-// sorting) is brought up to date a moment later, once for all the votes
-// of that moment (see flushVotes). Adding to the count in every vote's own
-// transaction made a storm of votes queue on the question's row, and an
-// answer to that question queued behind them.
-// q and th are the question and its town hall as the caller just read them.
+// It returns the question's votes. q and th are the question and its town
+// hall as the caller just read them.
 func (s *Store) Vote(ctx context.Context, q *models.TownHallQuestion, th *models.TownHall, p Participant) (int, error) {
-	q, err := s.openForVotes(ctx, q, th, p)
-	if err != nil {
-		return 0, err
-	}
-	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&models.TownHallVote{QuestionID: q.ID, Participant: p.Key, TownHallID: q.TownHallID, CreatedAt: s.now()})
-	if res.Error != nil {
-		return 0, res.Error
-	}
-	if res.RowsAffected == 1 {
-		s.voted(q.TownHallID, q.ID)
-	}
-	return s.countVotes(ctx, q.ID)
+	return s.vote(ctx, q, th, p, 1)
 }
 
 // Unvote withdraws p's vote (none: no change) and returns the votes.
 func (s *Store) Unvote(ctx context.Context, q *models.TownHallQuestion, th *models.TownHall, p Participant) (int, error) {
-	q, err := s.openForVotes(ctx, q, th, p)
+	return s.vote(ctx, q, th, p, -1)
+}
+
+// vote adds (delta 1) or withdraws (delta -1) p's vote. In one transaction:
+// the vote row is inserted (or deleted); only if a row changed, the count on
+// the question moves by one with a single UPDATE … RETURNING that also checks
+// that the question is still published, as the last statement before commit,
+// so the question's row is locked for a moment only. A question that was
+// hidden or merged in the meantime is refused (ErrNotFound) and the vote row
+// rolled back, so the count on the question always equals its vote rows
+// (a merge locks the question before it moves the votes: see Moderate).
+func (s *Store) vote(ctx context.Context, q *models.TownHallQuestion, th *models.TownHall, p Participant, delta int) (int, error) {
+	if err := s.openForVotes(ctx, q, th, p); err != nil {
+		return 0, err
+	}
+	if s.voteSlots != nil {
+		select {
+		case s.voteSlots <- struct{}{}:
+			defer func() { <-s.voteSlots }()
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	var votes int
+	changed := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var res *gorm.DB
+		if delta > 0 {
+			res = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&models.TownHallVote{QuestionID: q.ID, Participant: p.Key, TownHallID: q.TownHallID})
+		} else {
+			res = tx.Where("question_id = ? AND participant = ?", q.ID, p.Key).Delete(&models.TownHallVote{})
+		}
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			var cur models.TownHallQuestion
+			if err := tx.Select("id, votes, status").Where("id = ?", q.ID).Take(&cur).Error; err != nil {
+				if errors.Is(err, gorm.ErrRecordNotFound) {
+					return apperr.ErrNotFound
+				}
+				return err
+			}
+			if !Visible(&cur) {
+				return apperr.ErrNotFound
+			}
+			votes = cur.Votes
+			return nil
+		}
+		var out []int
+		if err := tx.Raw("UPDATE townhall_questions SET votes = votes + ? WHERE id = ? AND status = ? RETURNING votes",
+			delta, q.ID, models.QuestionApproved).Scan(&out).Error; err != nil {
+			return err
+		}
+		if len(out) == 0 {
+			return apperr.ErrNotFound // hidden or merged meanwhile: roll the vote back
+		}
+		votes, changed = out[0], true
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	res := s.db.WithContext(ctx).Where("question_id = ? AND participant = ?", q.ID, p.Key).Delete(&models.TownHallVote{})
-	if res.Error != nil {
-		return 0, res.Error
-	}
-	if res.RowsAffected == 1 {
+	if changed {
 		s.voted(q.TownHallID, q.ID)
 	}
-	return s.countVotes(ctx, q.ID)
+	return votes, nil
 }
 
-// countVotes counts a question's vote rows.
-func (s *Store) countVotes(ctx context.Context, qid string) (int, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&models.TownHallVote{}).Where("question_id = ?", qid).Count(&n).Error
-	return int(n), err
-}
-
-// VoteEventDelay is how long votes are gathered before their counts go
-// out as question.voted events. A vote does not write an event in its own
-// transaction: under a storm of votes that would make every vote wait for
-// the stream's lock (see app/live) and delay the answers queued behind them.
-// Instead the instance that took a vote updates the question's count and
-// sends it a moment later, once for all the votes of that moment. The votes
-// are in the database either way; should the instance stop in between, the
-// count on the question (used for sorting) catches up with the next vote
-// on it.
-var VoteEventDelay = 250 * time.Millisecond
-
-// voted schedules a question.voted event for a question.
+// voted schedules a question.voted event for a question. Votes do not write
+// events in their own transactions: under a storm of votes that would make
+// every vote wait for the stream's lock (see app/live) and delay the answers
+// queued behind them. The counts go out a moment later (the vote event
+// delay), once for all the votes of that moment, read from the questions,
+// whose counts are always right.
 func (s *Store) voted(thID, qid string) {
 	s.vmu.Lock()
-	defer s.vmu.Unlock()
+	if s.closed {
+		s.vmu.Unlock()
+		s.flushVotes(thID, []string{qid})
+		return
+	}
 	if s.pendingVotes == nil {
 		s.pendingVotes = map[string]map[string]bool{}
+		s.voteTimers = map[string]*time.Timer{}
 	}
 	set := s.pendingVotes[thID]
 	if set == nil {
 		set = map[string]bool{}
 		s.pendingVotes[thID] = set
-		time.AfterFunc(VoteEventDelay, func() { s.flushVotes(thID) })
+		s.voteTimers[thID] = time.AfterFunc(s.voteDelay, func() { s.flushPending(thID) })
 	}
 	set[qid] = true
+	s.vmu.Unlock()
 }
 
-func (s *Store) flushVotes(thID string) {
+// flushPending sends the gathered vote counts of a town hall.
+func (s *Store) flushPending(thID string) {
 	s.vmu.Lock()
 	set := s.pendingVotes[thID]
 	delete(s.pendingVotes, thID)
+	delete(s.voteTimers, thID)
 	s.vmu.Unlock()
+	if len(set) == 0 {
+		return
+	}
 	ids := make([]string, 0, len(set))
 	for id := range set {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	s.flushVotes(thID, ids)
+}
+
+// flushVotes puts the current counts of the questions on the stream.
+func (s *Store) flushVotes(thID string, ids []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// The counts, from the vote rows: one update per question per moment.
-		if err := tx.Exec(`UPDATE townhall_questions SET votes = (SELECT COUNT(*) FROM townhall_votes v WHERE v.question_id = townhall_questions.id)
-			WHERE id IN ?`, ids).Error; err != nil {
-			return err
-		}
 		var rows []models.TownHallQuestion
 		if err := tx.Select("id, votes, status").Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
 			return err
@@ -526,14 +661,32 @@ func (s *Store) flushVotes(thID string) {
 			if !Visible(&q) {
 				continue
 			}
-			if _, err := s.hub.Emit(tx, Stream(thID), EventVoted, map[string]any{"id": q.ID, "votes": q.Votes}); err != nil {
+			if _, err := s.hub.EmitAbout(tx, Stream(thID), q.ID, EventVoted, map[string]any{"id": q.ID, "votes": q.Votes}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err == nil {
-		s.hub.Wake(Stream(thID))
+	if err != nil {
+		s.log.Warn("townhall: send vote counts", "townhall", thID, "err", err)
+		return
+	}
+	s.hub.Wake(Stream(thID))
+}
+
+// Close sends the vote counts still gathered (call it on shutdown, before
+// the hub closes); later votes send theirs at once.
+func (s *Store) Close() {
+	s.vmu.Lock()
+	s.closed = true
+	var ths []string
+	for thID, t := range s.voteTimers {
+		t.Stop()
+		ths = append(ths, thID)
+	}
+	s.vmu.Unlock()
+	for _, thID := range ths {
+		s.flushPending(thID)
 	}
 }
 
@@ -583,6 +736,11 @@ type Action struct {
 }
 
 // Moderate applies a moderator's action to a question and logs it.
+//
+// Locks: the question's row is read FOR UPDATE first (PostgreSQL; on SQLite
+// the transaction holds the database lock), then the town hall's row is
+// written; Answer and SetAnswering take them in the same order, so they
+// cannot deadlock. A merge locks both questions, in id order.
 func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account, a Action) (*models.TownHallQuestion, error) {
 	q, err := s.question(ctx, s.db, qid)
 	if err != nil {
@@ -597,12 +755,33 @@ func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account,
 	stream := Stream(th.ID)
 	entry := moderation.Entry{Scope: Scope(th.ID), Actor: actor, Action: a.Action, TargetType: "question", TargetID: q.ID, Rule: a.Reason, Note: a.Note}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Re-read inside the transaction; a concurrent moderator may have acted.
-		cur, err := s.question(ctx, tx, qid)
-		if err != nil {
+		// Re-read and lock inside the transaction; a concurrent moderator,
+		// voter or politician may have acted.
+		ids := []string{qid}
+		if a.Action == ActMerge && a.Into != "" && a.Into != qid {
+			ids = append(ids, a.Into)
+		}
+		sort.Strings(ids)
+		var rows []models.TownHallQuestion
+		if err := s.locked(tx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
 			return err
 		}
-		q = cur
+		var kept *models.TownHallQuestion
+		q = nil
+		for i := range rows {
+			switch rows[i].ID {
+			case qid:
+				q = &rows[i]
+			case a.Into:
+				kept = &rows[i]
+			}
+		}
+		if q == nil {
+			return apperr.ErrNotFound
+		}
+		clearAnswering := func() error {
+			return tx.Model(&models.TownHall{}).Where("id = ? AND answering_id = ?", th.ID, q.ID).Update("answering_id", nil).Error
+		}
 		upd := map[string]any{"updated_at": now}
 		var emit func() error
 		switch a.Action {
@@ -629,7 +808,7 @@ func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account,
 				if err != nil {
 					return err
 				}
-				_, err = s.hub.Emit(tx, stream, EventApproved, questionEvent(q, answers[q.ID]))
+				_, err = s.hub.EmitAbout(tx, stream, q.ID, EventApproved, questionEvent(q, answers[q.ID]))
 				return err
 			}
 		case ActReject, ActHide:
@@ -646,14 +825,16 @@ func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account,
 			}
 			upd["status"] = st
 			q.Status = st
-			if th.AnsweringID != nil && *th.AnsweringID == q.ID {
-				if err := tx.Model(&models.TownHall{}).Where("id = ?", th.ID).Update("answering_id", nil).Error; err != nil {
-					return err
-				}
+			if err := clearAnswering(); err != nil {
+				return err
+			}
+			// What was said about it can no longer be replayed.
+			if err := s.hub.Redact(tx, stream, q.ID); err != nil {
+				return err
 			}
 			if wasVisible {
 				emit = func() error {
-					_, err := s.hub.Emit(tx, stream, EventHidden, map[string]any{"id": q.ID})
+					_, err := s.hub.EmitAbout(tx, stream, q.ID, EventHidden, map[string]any{"id": q.ID})
 					return err
 				}
 			}
@@ -661,21 +842,27 @@ func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account,
 			if err := checkNote(a.Note); err != nil {
 				return err
 			}
-			kept, err := s.question(ctx, tx, a.Into)
-			if errors.Is(err, apperr.ErrNotFound) || (err == nil && (kept.TownHallID != q.TownHallID || kept.ID == q.ID || kept.Status == models.QuestionMerged)) {
+			if kept == nil || kept.TownHallID != q.TownHallID || kept.Status == models.QuestionMerged {
 				return apperr.Invalid("into", "townhall.merge_target_invalid")
-			}
-			if err != nil {
-				return err
 			}
 			if q.Status == models.QuestionMerged {
 				return &apperr.Conflict{MessageID: "townhall.already_merged"}
 			}
+			// Answers belong to the question they answer: a question with
+			// answers is not merged away.
+			var nAnswers int64
+			if err := tx.Model(&models.TownHallAnswer{}).Where("question_id = ?", q.ID).Count(&nAnswers).Error; err != nil {
+				return err
+			}
+			if nAnswers > 0 {
+				return &apperr.Conflict{MessageID: "townhall.merge_answered"}
+			}
 			wasVisible := Visible(q)
 			// The duplicate's voters vote for the kept question; whoever voted
-			// for both counts once.
-			if err := tx.Exec(`INSERT INTO townhall_votes (question_id, participant, townhall_id, created_at)
-				SELECT ?, participant, townhall_id, created_at FROM townhall_votes WHERE question_id = ?
+			// for both counts once. Both rows are locked, so no vote on
+			// either comes in between; both counts are computed from rows.
+			if err := tx.Exec(`INSERT INTO townhall_votes (question_id, participant, townhall_id)
+				SELECT ?, participant, townhall_id FROM townhall_votes WHERE question_id = ?
 				ON CONFLICT DO NOTHING`, kept.ID, q.ID).Error; err != nil {
 				return err
 			}
@@ -689,19 +876,29 @@ func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account,
 			if err := tx.Model(&models.TownHallQuestion{}).Where("id = ?", kept.ID).Updates(map[string]any{"votes": n, "updated_at": now}).Error; err != nil {
 				return err
 			}
-			upd["status"], upd["merged_into"], upd["votes"] = models.QuestionMerged, kept.ID, 0
-			q.Status, q.MergedInto, q.Votes = models.QuestionMerged, &kept.ID, 0
+			var left int64
+			if err := tx.Model(&models.TownHallVote{}).Where("question_id = ?", q.ID).Count(&left).Error; err != nil {
+				return err
+			}
+			upd["status"], upd["merged_into"], upd["votes"] = models.QuestionMerged, kept.ID, left
+			q.Status, q.MergedInto, q.Votes = models.QuestionMerged, &kept.ID, int(left)
+			if err := clearAnswering(); err != nil {
+				return err
+			}
+			if err := s.hub.Redact(tx, stream, q.ID); err != nil {
+				return err
+			}
 			entry.TargetID = q.ID
 			entry.Note = strings.TrimSpace("→ " + kept.ID + " " + a.Note)
 			keptVisible := Visible(kept)
 			emit = func() error {
 				if wasVisible {
-					if _, err := s.hub.Emit(tx, stream, EventHidden, map[string]any{"id": q.ID, "merged_into": kept.ID}); err != nil {
+					if _, err := s.hub.EmitAbout(tx, stream, q.ID, EventHidden, map[string]any{"id": q.ID, "merged_into": kept.ID}); err != nil {
 						return err
 					}
 				}
 				if keptVisible {
-					_, err := s.hub.Emit(tx, stream, EventVoted, map[string]any{"id": kept.ID, "votes": n})
+					_, err := s.hub.EmitAbout(tx, stream, kept.ID, EventVoted, map[string]any{"id": kept.ID, "votes": n})
 					return err
 				}
 				return nil
@@ -739,10 +936,23 @@ func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account,
 				return err
 			}
 			entry.TargetType = "participant_of_question"
-			// Their questions still waiting are rejected.
+			// Their questions still waiting are rejected, and whatever the
+			// stream said about them is redacted.
+			var waiting []string
 			if err := tx.Model(&models.TownHallQuestion{}).Where("townhall_id = ? AND participant = ? AND status = ?", th.ID, q.Participant, models.QuestionPending).
-				Updates(map[string]any{"status": models.QuestionRejected, "updated_at": now}).Error; err != nil {
+				Pluck("id", &waiting).Error; err != nil {
 				return err
+			}
+			if len(waiting) > 0 {
+				if err := tx.Model(&models.TownHallQuestion{}).Where("id IN ?", waiting).
+					Updates(map[string]any{"status": models.QuestionRejected, "updated_at": now}).Error; err != nil {
+					return err
+				}
+			}
+			for _, id := range waiting {
+				if err := s.hub.Redact(tx, stream, id); err != nil {
+					return err
+				}
 			}
 			upd = nil
 		default:
@@ -775,7 +985,9 @@ func checkNote(note string) error {
 	return nil
 }
 
-// Answer stores a politician's answer to a visible question.
+// Answer stores a politician's answer to a visible question. It locks the
+// question's row first, then writes the town hall's (the order of Moderate,
+// so the two cannot deadlock).
 func (s *Store) Answer(ctx context.Context, qid string, actor *models.Account, text string) (*models.TownHallAnswer, error) {
 	q, err := s.question(ctx, s.db, qid)
 	if err != nil {
@@ -795,16 +1007,24 @@ func (s *Store) Answer(ctx context.Context, qid string, actor *models.Account, t
 	now := s.now()
 	ans := &models.TownHallAnswer{ID: models.NewID(), QuestionID: q.ID, TownHallID: q.TownHallID, AccountID: &actor.ID, Name: actor.Name, Title: pol.Title, Text: text, CreatedAt: now}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(ans).Error; err != nil {
+		// A key-share lock: it waits for (and holds off) a moderator's
+		// FOR UPDATE, but not the votes, which only change the count; the
+		// answer does not write the question's row, so it never queues
+		// behind a storm of votes on it.
+		cur, err := s.question(ctx, s.keyShared(tx), q.ID)
+		if err != nil {
 			return err
 		}
-		if err := tx.Model(&models.TownHallQuestion{}).Where("id = ? AND first_answered_at IS NULL", q.ID).Update("first_answered_at", now).Error; err != nil {
-			return err
+		if !Visible(cur) {
+			return apperr.ErrNotFound // hidden or merged meanwhile
 		}
 		if err := tx.Model(&models.TownHall{}).Where("id = ? AND answering_id = ?", q.TownHallID, q.ID).Update("answering_id", nil).Error; err != nil {
 			return err
 		}
-		_, err := s.hub.Emit(tx, Stream(q.TownHallID), EventAnswered, map[string]any{"id": q.ID, "status": "answered", "answer": answerEvent(ans)})
+		if err := tx.Create(ans).Error; err != nil {
+			return err
+		}
+		_, err = s.hub.EmitAbout(tx, Stream(q.TownHallID), q.ID, EventAnswered, map[string]any{"id": q.ID, "status": "answered", "answer": answerEvent(ans)})
 		return err
 	})
 	if err != nil {
@@ -833,14 +1053,25 @@ func (s *Store) SetAnswering(ctx context.Context, thID, qid string, actor *model
 	}
 	var val any
 	payload := map[string]any{"id": "", "politician": actor.Name}
+	subject := ""
 	if q != nil {
-		val, payload["id"] = q.ID, q.ID
+		val, payload["id"], subject = q.ID, q.ID, q.ID
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if q != nil {
+			// The question first, then the town hall (the order of Moderate).
+			cur, err := s.question(ctx, s.keyShared(tx), q.ID)
+			if err != nil {
+				return err
+			}
+			if !Visible(cur) {
+				return apperr.ErrNotFound
+			}
+		}
 		if err := tx.Model(&models.TownHall{}).Where("id = ?", thID).Update("answering_id", val).Error; err != nil {
 			return err
 		}
-		_, err := s.hub.Emit(tx, Stream(thID), EventAnswering, payload)
+		_, err := s.hub.EmitAbout(tx, Stream(thID), subject, EventAnswering, payload)
 		return err
 	})
 	if err == nil {
@@ -979,7 +1210,8 @@ func (s *Store) Stats(ctx context.Context, thID string) (*Stats, error) {
 	if err := q().Where("approved_at IS NOT NULL").Count(&st.Approved).Error; err != nil {
 		return nil, err
 	}
-	if err := q().Where("first_answered_at IS NOT NULL AND status = ?", models.QuestionApproved).Count(&st.Answered).Error; err != nil {
+	answered := db.Table("townhall_answers").Select("question_id").Where("townhall_id = ?", thID)
+	if err := q().Where("status = ? AND id IN (?)", models.QuestionApproved, answered).Count(&st.Answered).Error; err != nil {
 		return nil, err
 	}
 	if err := db.Model(&models.TownHallVote{}).Where("townhall_id = ?", thID).Count(&st.Votes).Error; err != nil {
@@ -996,18 +1228,35 @@ func (s *Store) Stats(ctx context.Context, thID string) (*Stats, error) {
 	for _, p := range st.ByPolitician {
 		st.Answers += p.Answers
 	}
-	var times []struct {
-		ApprovedAt      time.Time
-		FirstAnsweredAt time.Time
+	// From publication to the first answer, over the answered questions.
+	var approved []struct {
+		ID         string
+		ApprovedAt time.Time
 	}
-	if err := q().Select("approved_at, first_answered_at").Where("approved_at IS NOT NULL AND first_answered_at IS NOT NULL").Scan(&times).Error; err != nil {
+	if err := q().Select("id, approved_at").Where("approved_at IS NOT NULL").Scan(&approved).Error; err != nil {
 		return nil, err
 	}
-	if len(times) > 0 {
-		secs := make([]float64, len(times))
-		for i, t := range times {
-			secs[i] = max(0, t.FirstAnsweredAt.Sub(t.ApprovedAt).Seconds())
+	var answers []struct {
+		QuestionID string
+		CreatedAt  time.Time
+	}
+	if err := db.Table("townhall_answers").Select("question_id, created_at").Where("townhall_id = ?", thID).Scan(&answers).Error; err != nil {
+		return nil, err
+	}
+	first := map[string]time.Time{}
+	for _, a := range answers {
+		if f, ok := first[a.QuestionID]; !ok || a.CreatedAt.Before(f) {
+			first[a.QuestionID] = a.CreatedAt
 		}
+	}
+	var times []float64
+	for _, a := range approved {
+		if f, ok := first[a.ID]; ok {
+			times = append(times, max(0, f.Sub(a.ApprovedAt).Seconds()))
+		}
+	}
+	if len(times) > 0 {
+		secs := times
 		sort.Float64s(secs)
 		m := secs[len(secs)/2]
 		if len(secs)%2 == 0 {
@@ -1017,6 +1266,25 @@ func (s *Store) Stats(ctx context.Context, thID string) (*Stats, error) {
 		st.MedianSeconds = &m
 	}
 	return st, nil
+}
+
+// PublicTime is when a question was asked as the public sees it: to the
+// minute, so that the time cannot single out the request that asked it.
+func PublicTime(t time.Time) time.Time { return t.UTC().Truncate(time.Minute) }
+
+// PurgeEvents deletes the stored events of town halls that ended more than
+// a week ago; their archive pages do not stream.
+func (s *Store) PurgeEvents(ctx context.Context) (int64, error) {
+	var ids []string
+	if err := s.db.WithContext(ctx).Model(&models.TownHall{}).Where("ends_at < ?", s.now().Add(-7*24*time.Hour)).
+		Where("EXISTS (SELECT 1 FROM live_events e WHERE e.stream = 'townhall:' || townhalls.id)").Pluck("id", &ids).Error; err != nil {
+		return 0, err
+	}
+	streams := make([]string, len(ids))
+	for i, id := range ids {
+		streams[i] = Stream(id)
+	}
+	return s.hub.Purge(ctx, streams)
 }
 
 // questionEvent is the payload of question.approved.
@@ -1030,7 +1298,7 @@ func questionEvent(q *models.TownHallQuestion, answers []models.TownHallAnswer) 
 		status = "answered"
 	}
 	return map[string]any{"id": q.ID, "text": q.Text, "display_name": q.DisplayName, "votes": q.Votes, "status": status,
-		"created_at": q.CreatedAt, "answers": as}
+		"created_at": PublicTime(q.CreatedAt), "answers": as}
 }
 
 func answerEvent(a *models.TownHallAnswer) map[string]any {

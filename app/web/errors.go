@@ -105,6 +105,15 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		l = s.bundle.For(s.bundle.Negotiate(c.Query("lang"), c.Cookies("lang"), c.Get(fiber.HeaderAcceptLanguage)))
 		page.SetL(c, l)
 	}
+	// A form that shows the refusal on its own page, with the status chosen here.
+	var op *apperr.OnPage
+	if errors.As(err, &op) && status < 500 && !page.IsAPI(c) && op.Show != nil {
+		rerr := op.Show(status, msgID)
+		if rerr == nil {
+			return nil
+		}
+		s.log.Error("render form page", "id", requestID(c), "route", c.Route().Path, "err", rerr)
+	}
 	if page.IsAPI(c) || c.Path() == "/readyz" {
 		body := apiError{Error: apiErrorBody{Code: code, Message: l.T(msgID)}}
 		var v *apperr.Validation

@@ -57,14 +57,33 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 	}
 	// The route pattern, not the path: paths hold resume tokens and ids that,
 	// with the time, could tie a person to an anonymous response. For the same
-	// reason answering routes are logged without the client address.
+	// reason citizens' routes are logged without the client address.
 	route := c.Route().Path
 	attrs := []any{"id", requestID(c), "method", c.Method(), "route", route, "status", status, "ms", time.Since(start).Milliseconds()}
-	if !strings.HasPrefix(route, "/surveys/") && !strings.HasPrefix(route, "/api/v1/surveys/:id/responses") && !strings.HasPrefix(route, "/i/") {
+	if !citizenRoute(route) {
 		attrs = append(attrs, "ip", page.ClientIP(c))
 	}
 	s.log.Log(c.UserContext(), lvl, "request", attrs...)
 	return err
+}
+
+// citizenRoutes are the route patterns (or, ending in "/", prefixes of
+// them) where citizens answer, ask, vote or follow anonymously: the request
+// log leaves out their client address.
+var citizenRoutes = []string{
+	"/surveys/", "/api/v1/surveys/:id/responses", "/i/",
+	"/townhalls/:id", "/townhalls/:id.ics", "/townhalls/:id/", "/api/v1/townhalls/:id", "/api/v1/townhalls/:id/questions",
+	"/api/v1/townhalls/:id/events", "/api/v1/questions/:id/votes",
+}
+
+// citizenRoute tells whether route is one of citizenRoutes.
+func citizenRoute(route string) bool {
+	for _, r := range citizenRoutes {
+		if route == r || (strings.HasSuffix(r, "/") && strings.HasPrefix(route, r)) {
+			return true
+		}
+	}
+	return false
 }
 
 func requestID(c *fiber.Ctx) string {

@@ -56,7 +56,7 @@ func (s *Server) routes() {
 	pols := citizensForbidden(requireAccount(models.RolePolitician))
 	hr := moderation.NewHandlers(s.moderation, s.render)
 	th := townhall.NewHandlers(s.townhalls, s.moderation, s.render, s.zone, s.cfg.BaseURL,
-		live.SSE{Heartbeat: s.cfg.LiveHeartbeat, Retry: 3 * time.Second}, s.panelMember).WithPanels(s.panelOptions)
+		live.SSE{Heartbeat: s.cfg.LiveHeartbeat, Retry: 3 * time.Second}, s.panelMember).WithPanels(s.panelOptions).WithIPRate(s.cfg.TownHallIPRate)
 
 	// Public pages.
 	a.Get("/", s.home)

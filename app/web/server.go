@@ -103,7 +103,8 @@ func New(d Deps) (*Server, error) {
 	s.results = results.NewStore(d.DB, s.surveys)
 	s.hub = live.New(d.DB, d.Log)
 	s.moderation = moderation.NewStore(d.DB, s.now)
-	s.townhalls = townhall.NewStore(d.DB, s.hub, s.moderation, s.now)
+	s.townhalls = townhall.NewStore(d.DB, s.hub, s.moderation, s.now,
+		townhall.WithParticipantKey(derive(d.SessionKey, "townhall")), townhall.WithLogger(d.Log))
 	s.app = fiber.New(fiber.Config{
 		AppName:               "inspraak",
 		BodyLimit:             d.Config.BodyLimit,
@@ -142,6 +143,7 @@ func (s *Server) Listen(ctx context.Context) error {
 	case err := <-errc:
 		stopWorker()
 		stopLive()
+		s.townhalls.Close()
 		s.hub.Close()
 		<-workerDone
 		<-liveDone
@@ -149,11 +151,22 @@ func (s *Server) Listen(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
-	// Live streams never finish by themselves: end them first, so that the
-	// connections become idle and the graceful shutdown can complete.
+	// Stop accepting first, so that the browsers whose streams end below
+	// reconnect to another instance, not to this one.
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout) }()
+	select {
+	case err := <-shutdown:
+		shutdown <- err
+	case <-time.After(100 * time.Millisecond): // the listener is closed by now
+	}
+	// Vote counts still gathered go out before the hub closes. Live streams
+	// never finish by themselves: end them, so that the connections become
+	// idle and the graceful shutdown can complete.
+	s.townhalls.Close()
 	s.hub.Close()
 	stopLive()
-	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+	err := <-shutdown
 	// The mail worker finishes the mail it is sending and hands back the rest.
 	stopWorker()
 	<-workerDone
@@ -263,6 +276,11 @@ func (s *Server) purge(ctx context.Context) {
 		}
 		if _, err := s.outbox.Purge(ctx); err != nil {
 			s.log.Warn("purge sent mail", "err", err)
+		}
+		if n, err := s.townhalls.PurgeEvents(ctx); err != nil {
+			s.log.Warn("purge live events of past town halls", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged live events of past town halls", "count", n)
 		}
 		select {
 		case <-ctx.Done():

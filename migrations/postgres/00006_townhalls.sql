@@ -9,9 +9,13 @@ CREATE TABLE live_events (
     stream     TEXT NOT NULL,
     type       TEXT NOT NULL,
     payload    TEXT NOT NULL,
+    -- What the event is about (e.g. a question id), so that the events of
+    -- something hidden or rejected can be redacted in the same transaction.
+    subject_id TEXT,
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX live_events_stream ON live_events (stream, id);
+CREATE INDEX live_events_subject ON live_events (stream, subject_id);
 
 -- House rules, published at /house-rules and named by moderators when they
 -- reject or hide something. Title and body are per language (JSON).
@@ -76,8 +80,9 @@ CREATE TABLE townhall_politicians (
     PRIMARY KEY (townhall_id, account_id)
 );
 
--- A question; participant is the asker's participant key (anonymous
--- session, account or panel member), never shown.
+-- A question; participant is the asker's participant key: an HMAC of the
+-- town hall and the anonymous session, account or panel member (never the
+-- raw id), never shown.
 CREATE TABLE townhall_questions (
     id                TEXT PRIMARY KEY,
     townhall_id       TEXT NOT NULL REFERENCES townhalls (id) ON DELETE CASCADE,
@@ -90,18 +95,17 @@ CREATE TABLE townhall_questions (
     assigned_to       TEXT REFERENCES accounts (id) ON DELETE SET NULL,
     created_at        TIMESTAMPTZ NOT NULL,
     approved_at       TIMESTAMPTZ,
-    first_answered_at TIMESTAMPTZ,
     updated_at        TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX townhall_questions_list ON townhall_questions (townhall_id, status, votes);
 CREATE INDEX townhall_questions_asker ON townhall_questions (townhall_id, participant, created_at);
 
--- One vote per participant per question.
+-- One vote per participant per question (no time: nothing needs it, and
+-- it would only make votes easier to tie to a person).
 CREATE TABLE townhall_votes (
     question_id TEXT NOT NULL REFERENCES townhall_questions (id) ON DELETE CASCADE,
     participant TEXT NOT NULL,
     townhall_id TEXT NOT NULL,
-    created_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (question_id, participant)
 );
 CREATE INDEX townhall_votes_townhall ON townhall_votes (townhall_id, participant);

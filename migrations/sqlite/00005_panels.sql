@@ -104,7 +104,9 @@ CREATE TABLE panel_invitations (
     created_at     DATETIME NOT NULL,
     UNIQUE (survey_id, member_id)
 );
-CREATE INDEX panel_invitations_unmailed ON panel_invitations (mailed_at);
+-- The invitations still to mail, in the order they are mailed: a batch
+-- is read from the front of this index instead of sorting the queue.
+CREATE INDEX panel_invitations_unmailed ON panel_invitations (created_at, id) WHERE mailed_at IS NULL AND member_id IS NOT NULL;
 CREATE INDEX panel_invitations_round ON panel_invitations (round_id, used);
 CREATE INDEX panel_invitations_member ON panel_invitations (member_id);
 CREATE INDEX panel_invitations_panel ON panel_invitations (panel_id, survey_id);

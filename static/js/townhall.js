@@ -82,12 +82,15 @@
     }
     var li = tmpl.content.firstElementChild.cloneNode(true);
     li.id = "q-" + q.id;
-    li.querySelector(".question-text").textContent = q.text;
+    var text = li.querySelector(".question-text");
+    text.textContent = q.text;
+    text.id = "qt-" + q.id;
     li.querySelector(".q-name").textContent = q.display_name || root.getAttribute("data-anonymous");
     setVotes(li, q.votes);
     var form = li.querySelector("form.vote-form");
     if (form) {
       form.setAttribute("action", "/townhalls/" + id + "/questions/" + q.id + "/vote");
+      form.querySelector("button").setAttribute("aria-describedby", "qt-" + q.id);
       wire(form);
     }
     (q.answers || []).forEach(function (a) { addAnswer(li, a); });
@@ -119,7 +122,6 @@
         setVotes(li, body.votes);
         withdraw.value = undo ? "0" : "1";
         button.setAttribute("aria-pressed", undo ? "false" : "true");
-        button.textContent = button.getAttribute(undo ? "data-vote" : "data-withdraw");
         button.classList.toggle("button-secondary", !undo);
       }).catch(function () {
         form.submit();
@@ -151,7 +153,13 @@
     "question.hidden": function (d) {
       var li = card(d.id);
       if (li) {
+        var focused = li.contains(document.activeElement);
         li.remove();
+        if (focused) {
+          var h = document.getElementById("questions-heading");
+          h.setAttribute("tabindex", "-1");
+          h.focus();
+        }
       }
     },
     "question.answering": function (d) {
@@ -167,18 +175,75 @@
     },
     "townhall.status": function (d) {
       if (d.status !== root.getAttribute("data-phase")) {
-        window.location.reload();
+        refresh();
       }
     }
   };
-  var src = new EventSource("/api/v1/townhalls/" + id + "/events?last_event_id=" + encodeURIComponent(root.getAttribute("data-last-event") || "0"));
-  Object.keys(handlers).forEach(function (type) {
-    src.addEventListener(type, function (ev) {
-      try {
-        handlers[type](JSON.parse(ev.data));
-      } catch (e) {
-        // A malformed event is skipped; the page is right again on reload.
-      }
+
+  // refresh reloads the page, unless a question is being typed: then it
+  // offers a link to reload.
+  function refresh() {
+    var ask = document.getElementById("text");
+    if (!ask || (ask.value.trim() === "" && document.activeElement !== ask)) {
+      window.location.reload();
+      return;
+    }
+    if (document.getElementById("reload-note")) {
+      return;
+    }
+    var note = document.createElement("p");
+    note.id = "reload-note";
+    note.className = "notice";
+    var a = document.createElement("a");
+    a.href = window.location.pathname + window.location.search;
+    a.textContent = root.getAttribute("data-said-reload");
+    note.appendChild(a);
+    list.parentNode.insertBefore(note, list);
+    say(root.getAttribute("data-said-reload"));
+  }
+  // The stream. EventSource reconnects by itself after a network error, but
+  // gives up for good after an error answer (e.g. 503 while an instance
+  // shuts down): then reconnect here, with backoff, from the last event.
+  var lastId = root.getAttribute("data-last-event") || "0";
+  var backoff = 1000;
+  var src = null;
+  function connect() {
+    src = new EventSource("/api/v1/townhalls/" + id + "/events?last_event_id=" + encodeURIComponent(lastId));
+    Object.keys(handlers).forEach(function (type) {
+      src.addEventListener(type, function (ev) {
+        if (ev.lastEventId) {
+          lastId = ev.lastEventId;
+        }
+        try {
+          var d = JSON.parse(ev.data);
+          // Events about something hidden later are redacted in replays.
+          if (d && d.redacted && type !== "question.hidden") {
+            return;
+          }
+          handlers[type](d);
+        } catch (e) {
+          // A malformed event is skipped; the page is right again on reload.
+        }
+      });
     });
-  });
+    // Too far behind to be replayed: the page's state is fetched again.
+    src.addEventListener("reset", function (ev) {
+      if (ev.lastEventId) {
+        lastId = ev.lastEventId;
+      }
+      refresh();
+    });
+    src.addEventListener("open", function () {
+      backoff = 1000;
+    });
+    src.addEventListener("error", function () {
+      if (src.readyState !== EventSource.CLOSED) {
+        return; // reconnecting by itself, with Last-Event-ID
+      }
+      src.close();
+      window.setTimeout(connect, backoff + Math.random() * backoff);
+      backoff = Math.min(backoff * 2, 30000);
+    });
+  }
+  connect();
 })();
