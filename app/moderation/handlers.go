@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/web/page"
@@ -84,14 +83,6 @@ func (h *Handlers) edit(c *fiber.Ctx, status int, form url.Values, errs map[stri
 	return h.render.Render(c, status, "moderation/edit", fiber.Map{"Rules": Views(rules, page.L(c).Lang), "Form": form, "Languages": Languages, "Errors": errs})
 }
 
-func formValues(c *fiber.Ctx) url.Values {
-	v := url.Values{}
-	c.Request().PostArgs().VisitAll(func(k, val []byte) {
-		v.Add(utils.CopyString(string(k)), string(val))
-	})
-	return v
-}
-
 func textFrom(form url.Values, name string) models.Text {
 	t := models.Text{}
 	for _, l := range Languages {
@@ -104,7 +95,7 @@ func textFrom(form url.Values, name string) models.Text {
 
 // Save adds or changes a rule from the form.
 func (h *Handlers) Save(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	pos, _ := strconv.Atoi(form.Get("position"))
 	var by *string
 	if a := page.Account(c); a != nil {

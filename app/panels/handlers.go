@@ -3,7 +3,6 @@ package panels
 import (
 	"errors"
 	"net/url"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -25,32 +24,6 @@ type Handlers struct {
 // NewHandlers returns the panel handlers.
 func NewHandlers(store *Store, sv *surveys.Store, render *page.Renderer, baseURL string) *Handlers {
 	return &Handlers{store: store, surveys: sv, render: render, baseURL: baseURL}
-}
-
-// formValues copies the posted form; Fiber's buffers are reused after the handler.
-func formValues(c *fiber.Ctx) url.Values {
-	v := url.Values{}
-	c.Request().PostArgs().VisitAll(func(k, val []byte) {
-		v.Add(utils.CopyString(string(k)), string(val))
-	})
-	return v
-}
-
-// localize turns a validation error into messages by field for a form.
-func localize(c *fiber.Ctx, err error) (map[string]string, error) {
-	var v *apperr.Validation
-	if !errors.As(err, &v) {
-		return nil, err
-	}
-	out := map[string]string{}
-	for f, id := range v.Fields {
-		f = strings.ReplaceAll(f, ".", "-")
-		if f == "" {
-			f = "form"
-		}
-		out[f] = page.L(c).T(id)
-	}
-	return out, nil
 }
 
 // FieldView is a profile field in the reader's language.
@@ -110,12 +83,12 @@ func (h *Handlers) Join(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := formValues(c)
+	form := page.Form(c)
 	err = h.store.Join(c.UserContext(), p.ID, SignUp{Email: form.Get("email"), Language: form.Get("language"), Profile: profileFrom(form, fs), Consent: form.Get("consent") == "yes"}, page.ClientIP(c))
 	if err == nil {
 		return c.Redirect("/panels/"+p.ID+"/join/sent", fiber.StatusSeeOther)
 	}
-	errs, err := localize(c, err)
+	errs, err := page.FieldErrors(c, err, "-")
 	if err != nil {
 		return err
 	}
@@ -190,9 +163,9 @@ func (h *Handlers) SaveProfile(c *fiber.Ctx) error {
 	if m.Status != models.MemberActive {
 		return h.renderMember(c, fiber.StatusConflict, m, nil, nil)
 	}
-	form := formValues(c)
+	form := page.Form(c)
 	if err := h.store.UpdateProfile(c.UserContext(), m, form.Get("language"), profileFrom(form, m.Fields)); err != nil {
-		errs, err := localize(c, err)
+		errs, err := page.FieldErrors(c, err, "-")
 		if err != nil {
 			return err
 		}

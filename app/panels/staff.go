@@ -47,10 +47,10 @@ func (h *Handlers) renderList(c *fiber.Ctx, status int, form url.Values, errs ma
 
 // Create makes a panel from the form (fields are added on its page).
 func (h *Handlers) Create(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	p, err := h.store.Create(c.UserContext(), PanelInput{Name: textFrom(form, "name"), Description: textFrom(form, "description")}, accountID(c))
 	if err != nil {
-		errs, err := localize(c, err)
+		errs, err := page.FieldErrors(c, err, "-")
 		if err != nil {
 			return err
 		}
@@ -217,13 +217,13 @@ func fieldFormErrors(errs map[string]string) map[string]string {
 
 // SaveField adds or replaces a profile field from the form.
 func (h *Handlers) SaveField(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	choices, err := parseChoices(form.Get("choices"))
 	if err == nil {
 		err = h.store.SaveField(c.UserContext(), c.Params("id"), Field{Key: strings.TrimSpace(form.Get("key")), Label: textFrom(form, "label"), Choices: choices})
 	}
 	if err != nil {
-		errs, err := localize(c, err)
+		errs, err := page.FieldErrors(c, err, "-")
 		if err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func (h *Handlers) SaveField(c *fiber.Ctx) error {
 
 // Invite invites the panel or a sample to a survey.
 func (h *Handlers) Invite(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	num := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(form.Get(k))); return n }
 	in := InviteInput{SurveyID: form.Get("survey_id"), Sample: Sample{Size: num("size"), StratifyBy: form.Get("stratify_by")},
 		Reminders: &Reminders{AfterDays: num("after_days"), Max: num("max_reminders")}}
@@ -244,7 +244,7 @@ func (h *Handlers) Invite(c *fiber.Ctx) error {
 	}
 	n, err := h.store.Invite(c.UserContext(), c.Params("id"), in, accountID(c))
 	if err != nil {
-		errs, err := localize(c, err)
+		errs, err := page.FieldErrors(c, err, "-")
 		if err != nil {
 			var cf *apperr.Conflict
 			if !asConflict(err, &cf) {
@@ -275,7 +275,7 @@ func (h *Handlers) Import(c *fiber.Ctx) error {
 	defer f.Close()
 	rep, err := h.store.Import(c.UserContext(), c.Params("id"), f, page.L(c).Lang)
 	if err != nil {
-		errs, err := localize(c, err)
+		errs, err := page.FieldErrors(c, err, "-")
 		if err != nil {
 			return err
 		}

@@ -244,22 +244,13 @@ func (h *Handlers) renderSection(c *fiber.Ctx, status int, sv *models.Survey, d 
 	})
 }
 
-// formValues copies the posted form; Fiber's buffers are reused after the handler.
-func formValues(c *fiber.Ctx) url.Values {
-	v := url.Values{}
-	c.Request().PostArgs().VisitAll(func(k, val []byte) {
-		v.Add(utils.CopyString(string(k)), string(val))
-	})
-	return v
-}
-
 // SectionPost saves a page's answers and moves back, forward or to submission.
 func (h *Handlers) SectionPost(c *fiber.Ctx) error {
 	sv, d, i, token, dr, ok, err := h.pageState(c)
 	if !ok {
 		return err
 	}
-	form := formValues(c)
+	form := page.Form(c)
 	if ch := form.Get("channel"); ch != "" && len(dr.Answers) == 0 {
 		dr.Channel = Channel(ch)
 	}

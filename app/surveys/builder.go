@@ -75,7 +75,7 @@ func settingsValues(sv *models.Survey) fiber.Map {
 
 // Create stores a new draft survey from the settings form.
 func (h *Handlers) Create(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	m, err := metaFrom(form, h.zone)
 	if err == nil {
 		var sv *models.Survey
@@ -186,7 +186,7 @@ func condText(d Definition, c *Condition, lang, main string) string {
 
 // SaveSettings updates titles, languages, anonymity and schedule.
 func (h *Handlers) SaveSettings(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	m, err := metaFrom(form, h.zone)
 	if err == nil {
 		err = h.store.UpdateMeta(c.UserContext(), c.Params("id"), m)
@@ -332,7 +332,7 @@ func (h *Handlers) SaveQuestion(c *fiber.Ctx) error {
 		return err
 	}
 	key := c.Params("key")
-	form := formValues(c)
+	form := page.Form(c)
 	q, err := questionFrom(form, Languages(sv))
 	section := form.Get("section")
 	if key != "" {
@@ -391,7 +391,7 @@ func (h *Handlers) SaveSection(c *fiber.Ctx) error {
 		return err
 	}
 	key := c.Params("key")
-	s := sectionFrom(formValues(c), Languages(sv))
+	s := sectionFrom(page.Form(c), Languages(sv))
 	next, err := d.PutSection(key, s)
 	if err == nil {
 		err = h.store.UpdateDefinition(c.UserContext(), sv.ID, next)

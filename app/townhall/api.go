@@ -60,24 +60,7 @@ func (h *Handlers) APICreate(c *fiber.Ctx) error {
 // APIGet is the town hall with its visible questions, most votes first
 // (?sort=new: newest first).
 func (h *Handlers) APIGet(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	th, err := h.store.Get(ctx, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	sortBy := c.Query("sort", SortVotes)
-	if sortBy != SortVotes && sortBy != SortNew {
-		return apperr.Query(apperr.Invalid("sort", "validation.choice_invalid"))
-	}
-	last, err := h.store.Hub().LastID(ctx, Stream(th.ID))
-	if err != nil {
-		return err
-	}
-	qs, err := h.store.Questions(ctx, th.ID, sortBy, models.QuestionApproved)
-	if err != nil {
-		return err
-	}
-	pols, err := h.store.Politicians(ctx, th.ID)
+	th, _, last, qs, pols, err := h.published(c)
 	if err != nil {
 		return err
 	}

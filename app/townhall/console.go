@@ -77,7 +77,7 @@ func (h *Handlers) queue(c *fiber.Ctx, status int, thID string, errs map[string]
 
 // ModerateForm applies an action from the moderators' page.
 func (h *Handlers) ModerateForm(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	q, err := h.store.Question(c.UserContext(), c.Params("qid"))
 	if err != nil {
 		return err
@@ -184,7 +184,7 @@ func (h *Handlers) console(c *fiber.Ctx, status int, thID string, errs map[strin
 
 // AnswerForm posts a politician's answer.
 func (h *Handlers) AnswerForm(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	q, err := h.store.Question(c.UserContext(), c.Params("qid"))
 	if err != nil {
 		return err
@@ -197,7 +197,7 @@ func (h *Handlers) AnswerForm(c *fiber.Ctx) error {
 		// The console again, with the typed answer and the message next to
 		// it; the status is app/web's choice.
 		return &apperr.OnPage{Err: err, Show: func(status int, _ string) error {
-			errs, _ := localize(c, err)
+			errs, _ := page.FieldErrors(c, err, "_")
 			form.Set("question", q.ID)
 			return h.console(c, status, q.TownHallID, map[string]string{"text-" + q.ID: errs["text"]}, form)
 		}}

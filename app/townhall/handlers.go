@@ -2,13 +2,10 @@ package townhall
 
 import (
 	"context"
-	"errors"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/auth"
@@ -58,31 +55,6 @@ const newParticipantCost = 4
 // NewHandlers returns the town hall handlers.
 func NewHandlers(store *Store, mod *moderation.Store, render *page.Renderer, zone *time.Location, baseURL string, sse live.SSE, members MemberFinder) *Handlers {
 	return &Handlers{store: store, mod: mod, render: render, zone: zone, baseURL: baseURL, sse: sse, members: members}
-}
-
-func formValues(c *fiber.Ctx) url.Values {
-	v := url.Values{}
-	c.Request().PostArgs().VisitAll(func(k, val []byte) {
-		v.Add(utils.CopyString(string(k)), string(val))
-	})
-	return v
-}
-
-// localize turns a validation error into messages by field for a form.
-func localize(c *fiber.Ctx, err error) (map[string]string, error) {
-	var v *apperr.Validation
-	if !errors.As(err, &v) {
-		return nil, err
-	}
-	out := map[string]string{}
-	for f, id := range v.Fields {
-		f = strings.ReplaceAll(f, ".", "_")
-		if f == "" {
-			f = "form"
-		}
-		out[f] = page.L(c).T(id)
-	}
-	return out, nil
 }
 
 func memberKey(panelID string) string { return "th_member:" + panelID }
@@ -197,31 +169,37 @@ func (h *Handlers) Show(c *fiber.Ctx) error {
 	return h.show(c, fiber.StatusOK, nil, nil)
 }
 
+// published reads the town hall named in the URL with its published
+// questions in the ?sort= order, its politicians, and where its event
+// stream stood before the questions were read (so a live client replays
+// anything that happened in between).
+func (h *Handlers) published(c *fiber.Ctx) (th *models.TownHall, sortBy string, last int64, qs []QuestionView, pols []Politician, err error) {
+	ctx := c.UserContext()
+	if th, err = h.store.Get(ctx, c.Params("id")); err != nil {
+		return
+	}
+	sortBy = c.Query("sort", SortVotes)
+	if sortBy != SortVotes && sortBy != SortNew {
+		err = apperr.Query(apperr.Invalid("sort", "validation.choice_invalid"))
+		return
+	}
+	if last, err = h.store.Hub().LastID(ctx, Stream(th.ID)); err != nil {
+		return
+	}
+	if qs, err = h.store.Questions(ctx, th.ID, sortBy, models.QuestionApproved); err != nil {
+		return
+	}
+	pols, err = h.store.Politicians(ctx, th.ID)
+	return
+}
+
 func (h *Handlers) show(c *fiber.Ctx, status int, form url.Values, errs map[string]string) error {
 	ctx := c.UserContext()
-	th, err := h.store.Get(ctx, c.Params("id"))
+	th, sortBy, lastEvent, qs, pols, err := h.published(c)
 	if err != nil {
 		return err
 	}
 	l := page.L(c)
-	sortBy := c.Query("sort", SortVotes)
-	if sortBy != SortVotes && sortBy != SortNew {
-		return apperr.Query(apperr.Invalid("sort", "validation.choice_invalid"))
-	}
-	// Read where the stream stands before the questions, so the page's
-	// live script replays anything that happens in between.
-	lastEvent, err := h.store.Hub().LastID(ctx, Stream(th.ID))
-	if err != nil {
-		return err
-	}
-	qs, err := h.store.Questions(ctx, th.ID, sortBy, models.QuestionApproved)
-	if err != nil {
-		return err
-	}
-	pols, err := h.store.Politicians(ctx, th.ID)
-	if err != nil {
-		return err
-	}
 	me, member := h.knownParticipant(c, th)
 	voted, err := h.store.VotedBy(ctx, th.ID, me)
 	if err != nil {
@@ -316,7 +294,7 @@ func (h *Handlers) Ask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := formValues(c)
+	form := page.Form(c)
 	err = h.throttle(c, 1, "townhall.too_many_questions")
 	var p Participant
 	if err == nil {
@@ -335,7 +313,7 @@ func (h *Handlers) Ask(c *fiber.Ctx) error {
 	}
 	// The page again, with the message; the status is app/web's choice.
 	return &apperr.OnPage{Err: err, Show: func(status int, messageID string) error {
-		errs, lerr := localize(c, err)
+		errs, lerr := page.FieldErrors(c, err, "_")
 		if lerr != nil {
 			errs = map[string]string{"form": page.L(c).T(messageID)}
 		}

@@ -126,10 +126,10 @@ func (h *Handlers) formData(c *fiber.Ctx, form url.Values, errs map[string]strin
 
 // StaffCreate schedules a town hall from the form.
 func (h *Handlers) StaffCreate(c *fiber.Ctx) error {
-	form := formValues(c)
+	form := page.Form(c)
 	th, err := h.store.Create(c.UserContext(), h.inputFrom(form), accountID(c))
 	if err != nil {
-		errs, err := localize(c, err)
+		errs, err := page.FieldErrors(c, err, "_")
 		if err != nil {
 			return err
 		}
@@ -168,9 +168,9 @@ func (h *Handlers) StaffSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := formValues(c)
+	form := page.Form(c)
 	if err := h.store.Update(c.UserContext(), th.ID, h.inputFrom(form)); err != nil {
-		errs, err := localize(c, err)
+		errs, err := page.FieldErrors(c, err, "_")
 		if err != nil {
 			return err
 		}
