@@ -181,21 +181,6 @@ func (h *Hub) Behind(ctx context.Context, streamName string, after int64, limit 
 	return n, err
 }
 
-// Publish stores one event in a transaction of its own and wakes the
-// local subscribers.
-func (h *Hub) Publish(ctx context.Context, streamName, typ string, data any) (int64, error) {
-	var id int64
-	err := h.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		id, err = h.Emit(tx, streamName, typ, data)
-		return err
-	})
-	if err == nil {
-		h.Wake(streamName)
-	}
-	return id, err
-}
-
 // Wake tells the pump of a stream to read new rows (no-op without local subscribers).
 func (h *Hub) Wake(streamName string) {
 	h.mu.Lock()
@@ -407,9 +392,6 @@ func (h *Hub) Close() {
 		delete(h.streams, name)
 	}
 }
-
-// Done is closed when the hub shuts down.
-func (h *Hub) Done() <-chan struct{} { return h.done }
 
 // ListenerPID is the backend pid of the LISTEN connection (0 when not
 // listening); tests use it to cut the connection.

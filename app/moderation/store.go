@@ -7,7 +7,6 @@ package moderation
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -39,16 +38,6 @@ func (s *Store) Rules(ctx context.Context) ([]models.HouseRule, error) {
 	var out []models.HouseRule
 	err := s.db.WithContext(ctx).Order("position, key").Find(&out).Error
 	return out, err
-}
-
-// Rule returns one rule.
-func (s *Store) Rule(ctx context.Context, key string) (*models.HouseRule, error) {
-	var r models.HouseRule
-	err := s.db.WithContext(ctx).Where("key = ?", key).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, apperr.ErrNotFound
-	}
-	return &r, err
 }
 
 // RuleInput is a rule as staff write it.

@@ -1,8 +1,6 @@
 package results
 
 import (
-	"strconv"
-
 	"github.com/inspraak/inspraak/app/i18n"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/models"
@@ -155,6 +153,3 @@ func (m *MatrixView) Legend() []Segment {
 	}
 	return out
 }
-
-// itoa is strconv.Itoa, for building query strings.
-func itoa(i int) string { return strconv.Itoa(i) }

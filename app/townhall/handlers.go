@@ -132,15 +132,6 @@ func Cards(ths []models.TownHall, lang string, now time.Time) []Card {
 	return out
 }
 
-// Upcoming lists town halls that have not ended, for the home page.
-func (h *Handlers) Upcoming(ctx context.Context, lang string) ([]Card, error) {
-	ths, err := h.store.Upcoming(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return Cards(ths, lang, h.store.Now()), nil
-}
-
 // Index lists every town hall.
 func (h *Handlers) Index(c *fiber.Ctx) error {
 	ths, err := h.store.List(c.UserContext())

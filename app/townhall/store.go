@@ -86,21 +86,6 @@ const DefaultVoteConcurrency = 8
 // Option sets up a Store.
 type Option func(*Store)
 
-// WithVoteEventDelay sets how long vote counts are gathered before they go
-// out as question.voted events (DefaultVoteEventDelay).
-func WithVoteEventDelay(d time.Duration) Option { return func(s *Store) { s.voteDelay = d } }
-
-// WithVoteConcurrency sets how many vote transactions run at once
-// (DefaultVoteConcurrency; 0: no bound).
-func WithVoteConcurrency(n int) Option {
-	return func(s *Store) {
-		s.voteSlots = nil
-		if n > 0 {
-			s.voteSlots = make(chan struct{}, n)
-		}
-	}
-}
-
 // WithParticipantKey sets the secret participant keys are made with.
 func WithParticipantKey(key []byte) Option { return func(s *Store) { s.key = key } }
 

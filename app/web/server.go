@@ -120,9 +120,6 @@ func New(d Deps) (*Server, error) {
 // App returns the Fiber application (for app.Test in tests).
 func (s *Server) App() *fiber.App { return s.app }
 
-// Bundle returns the translations.
-func (s *Server) Bundle() *i18n.Bundle { return s.bundle }
-
 // Renderer returns the template renderer.
 func (s *Server) Renderer() *page.Renderer { return s.render }
 

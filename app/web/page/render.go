@@ -75,15 +75,6 @@ func (r *Renderer) asset(p string) string {
 	return "/static/" + p + "?v=" + r.versions[p]
 }
 
-// Pages lists the page names, for tests.
-func (r *Renderer) Pages() []string {
-	out := make([]string, 0, len(r.pages))
-	for k := range r.pages {
-		out = append(out, k)
-	}
-	return out
-}
-
 // LangLink is one entry of the language switcher.
 type LangLink struct {
 	Code, Name, URL string
