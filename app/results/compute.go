@@ -141,7 +141,7 @@ func (s *Store) Compute(ctx context.Context, sv *models.Survey, f Filter, weight
 	// slow: on PostgreSQL it comes from running totals, kept per cell of
 	// the survey's weighting variables so weighted figures come from them too.
 	if f.Empty() && usesTotals(s.db) {
-		if served, err = s.computeFromTotals(ctx, sv, matrices, res, &rows, &answeredMatrix); err != nil {
+		if served, err = s.computeFromTotals(ctx, sv, res, &rows, &answeredMatrix); err != nil {
 			return nil, err
 		}
 	}
@@ -280,6 +280,28 @@ func questionResult(q surveys.Question, rows []aggRow, matrix totals, weighted b
 	return out
 }
 
+// median of the grouped values (sorted): the middle one, or the mean of
+// the two middle ones when the count is even.
+func median(vals []aggRow, n int64) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	at := func(k int64) float64 { // the k-th value (0-based) in order
+		var cum int64
+		for _, r := range vals {
+			cum += r.N
+			if k < cum {
+				return *r.Number
+			}
+		}
+		return *vals[len(vals)-1].Number
+	}
+	if n%2 == 1 {
+		return at(n / 2)
+	}
+	return (at(n/2-1) + at(n/2)) / 2
+}
+
 // maxExactBins: a number question with at most this many distinct answers
 // shows each of them; more are grouped into numberBins intervals.
 const (
@@ -299,16 +321,12 @@ func numberSummary(q surveys.Question, rows []aggRow, base totals, weighted bool
 	}
 	sort.Slice(vals, func(i, j int) bool { return *vals[i].Number < *vals[j].Number })
 	ns := &NumberSummary{N: base.N, Min: *vals[0].Number, Max: *vals[len(vals)-1].Number}
-	var sum, wsum, cum float64
-	ns.Median = math.NaN()
+	var sum, wsum float64
 	for _, r := range vals {
 		sum += *r.Number * float64(r.N)
 		wsum += *r.Number * r.W
-		cum += float64(r.N)
-		if math.IsNaN(ns.Median) && cum >= float64(base.N)/2 {
-			ns.Median = *r.Number
-		}
 	}
+	ns.Median = median(vals, base.N)
 	ns.Mean = sum / float64(base.N)
 	if weighted && base.W > 0 {
 		ns.WMean = wsum / base.W
@@ -353,7 +371,7 @@ func numberSummary(q surveys.Question, rows []aggRow, base totals, weighted bool
 // computeFromTotals fills res from the running totals (folding new
 // responses first when enough came in). It returns false when the totals
 // cannot serve; stale totals are then dropped to be built again.
-func (s *Store) computeFromTotals(ctx context.Context, sv *models.Survey, matrices []string, res *Results, rows *[]aggRow, matrix *map[string]totals) (bool, error) {
+func (s *Store) computeFromTotals(ctx context.Context, sv *models.Survey, res *Results, rows *[]aggRow, matrix *map[string]totals) (bool, error) {
 	wt, err := s.Weighting(ctx, sv.ID)
 	if err != nil {
 		return false, err
@@ -375,14 +393,14 @@ func (s *Store) computeFromTotals(ctx context.Context, sv *models.Survey, matric
 		// now; the background fold builds the totals within a minute.
 		return false, nil
 	case n >= int64(s.foldAt):
-		if err := s.fold(ctx, sv.ID, matrices, vars); err != nil {
+		if err := s.fold(ctx, sv.ID, vars); err != nil {
 			return false, err
 		}
 	}
 	var cells []cellRow
 	var ok, stale bool
 	err = s.read(ctx, func(db *gorm.DB) (err error) {
-		cells, ok, stale, err = s.totalsCells(db, sv.ID, matrices, vars)
+		cells, ok, stale, err = s.totalsCells(db, sv.ID, vars)
 		return err
 	})
 	if err != nil || !ok {

@@ -85,7 +85,10 @@ func Rake(cells []Cell, targets []Target, capAt float64) RakeResult {
 		shares[j] = map[string]float64{}
 		for _, k := range sortedKeys(t) {
 			switch {
-			case t[k] > 0 && !present[k]:
+			case t[k] <= 0:
+				// No share (0 or left out): its respondents keep their
+				// weight on this variable, like those without a value.
+			case !present[k]:
 				res.Empty = append(res.Empty, EmptyCategory{Variable: j, Category: k})
 			case sum > 0:
 				shares[j][k] = t[k] / sum

@@ -173,3 +173,16 @@ func TestRakingReportsEmptyAndMissingCategories(t *testing.T) {
 		t.Error("gap is NaN")
 	}
 }
+
+// A share of 0 is no target: its respondents keep their weight on that
+// variable, as if they had no value, and the others meet the margin.
+func TestRakingZeroShareIsNoTarget(t *testing.T) {
+	cells := []Cell{{Cats: []string{"resident"}, N: 90}, {Cats: []string{"visitor"}, N: 10}}
+	r := Rake(cells, []Target{{"resident": 100, "visitor": 0}}, 5)
+	if !r.Converged || r.Capped != 0 || r.Missing[0] != 10 {
+		t.Fatalf("converged %v, capped %v, missing %v", r.Converged, r.Capped, r.Missing)
+	}
+	for i := range cells {
+		near(t, cells[i].Cats[0], r.Weights[i], 1, 1e-9)
+	}
+}

@@ -3,6 +3,7 @@ package results
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -40,9 +41,9 @@ const foldBatch = 5000
 // fold adds the answers of responses not yet counted to the survey's
 // running totals, split by weighting cell (vars: the survey's weighting
 // variables, none when it is not weighted), a batch per transaction.
-func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, vars []Variable) error {
+func (s *Store) fold(ctx context.Context, surveyID string, vars []Variable) error {
 	for {
-		n, err := s.foldOnce(ctx, surveyID, matrices, vars)
+		n, err := s.foldOnce(ctx, surveyID, vars)
 		if err != nil || n < foldBatch {
 			return err
 		}
@@ -52,8 +53,8 @@ func (s *Store) fold(ctx context.Context, surveyID string, matrices []string, va
 // foldBulk folds a large backlog (a survey's first fold) in one
 // statement: a hash join over all its answers beats looking up a hundred
 // thousand responses by id.
-func (s *Store) foldBulk(ctx context.Context, surveyID string, matrices []string, vars []Variable) error {
-	_, err := s.foldWhere(ctx, surveyID, matrices, vars, nil)
+func (s *Store) foldBulk(ctx context.Context, surveyID string, vars []Variable) error {
+	_, err := s.foldWhere(ctx, surveyID, vars, nil)
 	return err
 }
 
@@ -63,8 +64,8 @@ func (s *Store) foldBulk(ctx context.Context, surveyID string, matrices []string
 // once. Totals split by other variables than vars are dropped and built
 // again. The batch is named by id, so the planner looks answers up by key
 // even while its statistics still count most responses as new.
-func (s *Store) foldOnce(ctx context.Context, surveyID string, matrices []string, vars []Variable) (int, error) {
-	return s.foldWhere(ctx, surveyID, matrices, vars, func(tx *gorm.DB) ([]string, error) {
+func (s *Store) foldOnce(ctx context.Context, surveyID string, vars []Variable) (int, error) {
+	return s.foldWhere(ctx, surveyID, vars, func(tx *gorm.DB) ([]string, error) {
 		var ids []string
 		err := tx.Raw("SELECT id FROM responses WHERE survey_id = ? AND NOT folded LIMIT ?", surveyID, foldBatch).Scan(&ids).Error
 		return ids, err
@@ -73,7 +74,7 @@ func (s *Store) foldOnce(ctx context.Context, surveyID string, matrices []string
 
 // foldWhere folds, in one transaction, the responses pick names (all of
 // the survey's new responses when pick is nil) and says how many it named.
-func (s *Store) foldWhere(ctx context.Context, surveyID string, matrices []string, vars []Variable, pick func(tx *gorm.DB) ([]string, error)) (int, error) {
+func (s *Store) foldWhere(ctx context.Context, surveyID string, vars []Variable, pick func(tx *gorm.DB) ([]string, error)) (int, error) {
 	var ids []string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("INSERT INTO survey_totals (survey_id, split_by, responses) VALUES (?, ?, 0) ON CONFLICT (survey_id) DO NOTHING", surveyID, splitBy(vars)).Error; err != nil {
@@ -105,11 +106,6 @@ func (s *Store) foldWhere(ctx context.Context, surveyID string, matrices []strin
 		args = append(args, surveyID, surveyID) // answers
 		args = append(args, surveyID)           // responses
 		args = append(args, surveyID, surveyID) // respondents
-		matrixCond := "FALSE"
-		if len(matrices) > 0 {
-			matrixCond = "a.question_key IN (?)"
-			args = append(args, matrices)
-		}
 		args = append(args, surveyID)
 		return tx.Exec(`WITH f AS (
 				UPDATE responses SET folded = TRUE WHERE `+marked+` RETURNING id, survey_id
@@ -130,7 +126,9 @@ func (s *Store) foldWhere(ctx context.Context, surveyID string, matrices []strin
 				INSERT INTO answer_totals (survey_id, cell, kind, question_key, row_key, option_key, has_number, number, n, first, top, rank_sum, texts)
 				SELECT ?, fc.cell, 'respondents', a.question_key, '', '', FALSE, 0, COUNT(DISTINCT a.response_id), 0, 0, 0, 0
 				FROM response_answers a JOIN fc ON fc.id = a.response_id
-				WHERE a.survey_id = ? AND `+matrixCond+`
+				WHERE a.survey_id = ? AND a.row_key <> ''
+				-- only matrix answers have rows: counted whatever the
+				-- definition said when the fold began
 				GROUP BY fc.cell, a.question_key
 				`+totalsConflict+`
 			)
@@ -187,7 +185,7 @@ type cellRow struct {
 // transaction's snapshot. ok is false when the totals cannot serve: split
 // by other variables than vars, not matching the responses they claim to
 // count (stale), or too many responses not yet in them.
-func (s *Store) totalsCells(db *gorm.DB, surveyID string, matrices []string, vars []Variable) (cells []cellRow, ok, stale bool, err error) {
+func (s *Store) totalsCells(db *gorm.DB, surveyID string, vars []Variable) (cells []cellRow, ok, stale bool, err error) {
 	var counted struct {
 		SplitBy                  string
 		Totals, Folded, Unfolded int64
@@ -233,11 +231,11 @@ func (s *Store) totalsCells(db *gorm.DB, surveyID string, matrices []string, var
 			return nil, false, false, err
 		}
 		cells = append(cells, more...)
-		if len(matrices) > 0 {
+		{
 			var resp []cellRow
 			err = db.Raw(`SELECT u.cell AS cell, 'respondents' AS kind, a.question_key AS question_key, COUNT(DISTINCT a.response_id) AS n
 				FROM `+fresh+` JOIN response_answers a ON a.response_id = u.id
-				WHERE a.question_key IN (?) GROUP BY u.cell, a.question_key`, append(args, matrices)...).Scan(&resp).Error
+				WHERE a.row_key <> '' GROUP BY u.cell, a.question_key`, args...).Scan(&resp).Error
 			if err != nil {
 				return nil, false, false, err
 			}
@@ -344,36 +342,38 @@ func (s *Store) FoldPending(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for i, id := range ids {
-		sv, err := s.surveys.Get(ctx, id)
-		if err != nil {
-			return i, err
+	// One survey that cannot be folded does not hold up the others.
+	var errs []error
+	folded := 0
+	for _, id := range ids {
+		if err := s.foldPending(ctx, id); err != nil {
+			errs = append(errs, fmt.Errorf("survey %s: %w", id, err))
+			continue
 		}
-		def, err := s.surveys.Definition(sv)
-		if err != nil {
-			return i, err
-		}
-		var vars []Variable
-		w, err := s.Weighting(ctx, id)
-		if err != nil {
-			return i, err
-		}
-		if w != nil {
-			vars = w.Variables
-		}
-		n, err := s.unfoldedCount(ctx, id)
-		if err != nil {
-			return i, err
-		}
-		fold := s.fold
-		if n > maxFresh {
-			fold = s.foldBulk
-		}
-		if err := fold(ctx, id, matrixKeys(def), vars); err != nil {
-			return i, err
-		}
+		folded++
 	}
-	return len(ids), nil
+	return folded, errors.Join(errs...)
+}
+
+// foldPending folds one survey's new responses, all at once when there is
+// a large backlog.
+func (s *Store) foldPending(ctx context.Context, id string) error {
+	var vars []Variable
+	w, err := s.Weighting(ctx, id)
+	if err != nil {
+		return err
+	}
+	if w != nil {
+		vars = w.Variables
+	}
+	n, err := s.unfoldedCount(ctx, id)
+	if err != nil {
+		return err
+	}
+	if n > maxFresh {
+		return s.foldBulk(ctx, id, vars)
+	}
+	return s.fold(ctx, id, vars)
 }
 
 // matrixKeys lists the keys of a definition's matrix questions.

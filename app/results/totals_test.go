@@ -52,7 +52,6 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 		}
 		ctx := context.Background()
 		s, sv := fixture(t, gdb)
-		matrices := []string{"grid"}
 		more := func(n int) {
 			t.Helper()
 			for i := 0; i < n; i++ {
@@ -64,7 +63,7 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 			}
 		}
 		sameAsCountingAfresh(t, s, sv, "nothing folded")
-		if err := s.foldBulk(ctx, sv.ID, matrices, nil); err != nil {
+		if err := s.foldBulk(ctx, sv.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		var unfolded int64
@@ -88,18 +87,43 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 			go func() { defer wg.Done(); more(5) }()
 			go func() {
 				defer wg.Done()
-				if err := s.fold(ctx, sv.ID, matrices, nil); err != nil {
+				if err := s.fold(ctx, sv.ID, nil); err != nil {
 					t.Error(err)
 				}
 			}()
 		}
 		wg.Wait()
-		if err := s.fold(ctx, sv.ID, matrices, nil); err != nil {
+		if err := s.fold(ctx, sv.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		r = sameAsCountingAfresh(t, s, sv, "after racing folds")
 		if r.Responses != 27 {
 			t.Fatalf("%d responses, want 27", r.Responses)
+		}
+
+		// A matrix question added later is counted by the totals too (a
+		// fold counts the respondents of every question with rows).
+		def, _ := s.surveys.Definition(sv)
+		def.Sections[0].Questions = append(def.Sections[0].Questions, surveys.Question{Key: "grid2", Type: surveys.Matrix, Text: txt("Grid 2"), Rows: opts("r1"), Options: opts("yes", "no")})
+		if err := s.surveys.UpdateDefinition(ctx, sv.ID, def); err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := s.surveys.Get(ctx, sv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv = fresh
+		for i := 0; i < 3; i++ {
+			if _, err := s.surveys.Submit(ctx, sv, surveys.Submission{Channel: "web", Answers: surveys.Answers{"grid2": map[string]any{"r1": "no"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.fold(ctx, sv.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		r = sameAsCountingAfresh(t, s, sv, "a matrix added later")
+		if q := r.Questions[len(r.Questions)-1]; q.Question.Key != "grid2" || q.Answered != 3 {
+			t.Fatalf("grid2 answered by %d, want 3", q.Answered)
 		}
 
 		// Pending responses are folded in the background once enough came.
@@ -117,8 +141,8 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 		}
 		s.foldAt = defaultFoldAt
 		r = sameAsCountingAfresh(t, s, sv, "after background folds")
-		if r.Responses != 32 {
-			t.Fatalf("%d responses, want 32", r.Responses)
+		if r.Responses != 35 {
+			t.Fatalf("%d responses, want 35", r.Responses)
 		}
 
 		// A counted response that goes away makes the totals wrong: they
@@ -127,8 +151,8 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 		gdb.Where("survey_id = ? AND folded", sv.ID).Take(&victim)
 		gdb.Where("id = ?", victim.ID).Delete(&models.Response{})
 		r = sameAsCountingAfresh(t, s, sv, "after a deletion")
-		if r.Responses != 31 {
-			t.Fatalf("%d responses, want 31", r.Responses)
+		if r.Responses != 34 {
+			t.Fatalf("%d responses, want 34", r.Responses)
 		}
 		var folded int64
 		gdb.Model(&models.Response{}).Where("survey_id = ? AND folded", sv.ID).Count(&folded)
@@ -146,7 +170,7 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameAsAfresh(t, s, sv, "weighted, nothing folded", true)
-		if err := s.fold(ctx, sv.ID, matrices, w.Variables); err != nil {
+		if err := s.fold(ctx, sv.ID, w.Variables); err != nil {
 			t.Fatal(err)
 		}
 		more(2)
@@ -160,7 +184,7 @@ func TestRunningTotalsEqualCountingAfresh(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameAsAfresh(t, s, sv, "weighting changed", true)
-		if err := s.fold(ctx, sv.ID, matrices, w2.Variables); err != nil {
+		if err := s.fold(ctx, sv.ID, w2.Variables); err != nil {
 			t.Fatal(err)
 		}
 		sameAsAfresh(t, s, sv, "folded by the new weighting", true)
