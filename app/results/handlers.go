@@ -206,7 +206,9 @@ func (h *Handlers) Show(c *fiber.Ctx) error {
 			singles = append(singles, Choice{Value: qq.Key, Label: qq.Text.In(page.L(c).Lang, firstLang(sv))})
 		}
 	}
-	data["Singles"] = singles
+	if len(singles) >= 2 { // a cross-tab needs two questions
+		data["Singles"] = singles
+	}
 	data["Live"] = sv.Status == models.SurveyOpen
 	return h.render.Render(c, fiber.StatusOK, "staff/results/show", data)
 }
@@ -241,7 +243,10 @@ func (h *Handlers) Texts(c *fiber.Ctx) error {
 	if err != nil {
 		return apperr.Query(err)
 	}
-	n, _ := strconv.Atoi(c.Query("page", "1"))
+	n, err := strconv.Atoi(c.Query("page", "1"))
+	if err != nil || n < 1 {
+		return apperr.Query(apperr.Invalid("page", "results.bad_page"))
+	}
 	search := c.Query("q")
 	tp, err := h.store.Texts(c.UserContext(), sv, f, c.Params("key"), search, n)
 	if err != nil {

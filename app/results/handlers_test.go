@@ -108,6 +108,14 @@ func TestResultsPageShowsFiguresInEachLanguage(t *testing.T) {
 		}
 		webtest.Contains(t, staff.Get(texts+"&q=CYKEL"), "1 written answer", "Sikre cykelstier")
 		webtest.Contains(t, staff.Get(texts+"&q=%25"), "No written answers match")
+		for _, bad := range []string{"&page=abc", "&page=-3", "&q=" + strings.Repeat("å", 201)} {
+			if a := staff.Get(texts + bad); a.Status != http.StatusBadRequest {
+				t.Errorf("texts with %.20s: %d, want 400", bad, a.Status)
+			}
+		}
+		if a := staff.Get(texts + "&q=" + url.QueryEscape(strings.Repeat("å", 150))); a.Status != http.StatusOK {
+			t.Errorf("a 150-letter Danish search: %d, want 200", a.Status)
+		}
 		if a := staff.Get(base + "/texts/who"); a.Status != http.StatusNotFound {
 			t.Errorf("texts of a choice question without other: %d", a.Status)
 		}

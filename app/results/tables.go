@@ -3,6 +3,7 @@ package results
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/surveys"
@@ -36,7 +37,7 @@ func (s *Store) Texts(ctx context.Context, sv *models.Survey, f Filter, question
 		return nil, apperr.ErrNotFound
 	}
 	search = strings.TrimSpace(search)
-	if len(search) > maxSearch {
+	if utf8.RuneCountInString(search) > maxSearch {
 		return nil, apperr.Invalid("q", "validation.too_long")
 	}
 	page = max(page, 1)
