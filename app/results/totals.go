@@ -85,9 +85,10 @@ func (s *Store) foldWhere(ctx context.Context, surveyID string, vars []Variable,
 			return err
 		}
 		if st.SplitBy != splitBy(vars) {
-			if err := resetTotals(tx, surveyID, splitBy(vars)); err != nil {
-				return err
-			}
+			// Split by other variables: start again. Only the reset is
+			// done here; building the totals anew is a bulk job for the
+			// background fold (meanwhile results are counted afresh).
+			return resetTotals(tx, surveyID, splitBy(vars))
 		}
 		marked := "survey_id = ? AND NOT folded"
 		var args []any
