@@ -97,7 +97,7 @@ type ChoiceGroup struct {
 
 // segmentGroups lists what results can be cut by: every single-choice
 // question's options and every profile value on the responses.
-func (h *Handlers) segmentGroups(c *fiber.Ctx, sv *models.Survey, def surveys.Definition, selected string) ([]ChoiceGroup, error) {
+func (h *Handlers) segmentGroups(c *fiber.Ctx, sv *models.Survey, def surveys.Definition) ([]ChoiceGroup, error) {
 	l := page.L(c)
 	lang, main := l.Lang, firstLang(sv)
 	var out []ChoiceGroup
@@ -114,7 +114,7 @@ func (h *Handlers) segmentGroups(c *fiber.Ctx, sv *models.Survey, def surveys.De
 				}
 			}
 			v := q.Key + ":" + k
-			g.Choices = append(g.Choices, Choice{Value: v, Label: label, Selected: v == selected})
+			g.Choices = append(g.Choices, Choice{Value: v, Label: label})
 		}
 		out = append(out, g)
 	}
@@ -130,7 +130,7 @@ func (h *Handlers) segmentGroups(c *fiber.Ctx, sv *models.Survey, def surveys.De
 		g := ChoiceGroup{Label: l.T("results.profile_field", "Field", fieldLabel(field))}
 		for _, value := range sortedKeys(profile[field]) {
 			v := profilePrefix + field + ":" + value
-			g.Choices = append(g.Choices, Choice{Value: v, Label: valueLabel(field, value), Selected: v == selected || field+":"+value == selected})
+			g.Choices = append(g.Choices, Choice{Value: v, Label: valueLabel(field, value)})
 		}
 		out = append(out, g)
 	}
@@ -144,16 +144,31 @@ func firstLang(sv *models.Survey) string {
 	return ""
 }
 
+// withSelected copies groups with the choice for segment selected (a bare
+// "field:value" matches a profile choice too).
+func withSelected(groups []ChoiceGroup, selected string) []ChoiceGroup {
+	out := make([]ChoiceGroup, len(groups))
+	for i, g := range groups {
+		out[i] = ChoiceGroup{Label: g.Label, Choices: make([]Choice, len(g.Choices))}
+		for j, ch := range g.Choices {
+			ch.Selected = selected != "" && (ch.Value == selected || ch.Value == profilePrefix+selected)
+			out[i].Choices[j] = ch
+		}
+	}
+	return out
+}
+
 // pageData is what every results page shows about the survey and filter.
 func (h *Handlers) pageData(c *fiber.Ctx, sv *models.Survey, def surveys.Definition, r *Results, q Query) (fiber.Map, error) {
 	l := page.L(c)
+	all, err := h.segmentGroups(c, sv, def)
+	if err != nil {
+		return nil, err
+	}
 	segs := append(append([]string{}, q.Segments...), "", "")
 	groups := make([][]ChoiceGroup, 2)
 	for i := range groups {
-		var err error
-		if groups[i], err = h.segmentGroups(c, sv, def, segs[i]); err != nil {
-			return nil, err
-		}
+		groups[i] = withSelected(all, segs[i])
 	}
 	counts, err := h.store.surveys.ByChannel(c.UserContext(), sv.ID)
 	if err != nil {

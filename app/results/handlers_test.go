@@ -87,7 +87,7 @@ func TestResultsPageShowsFiguresInEachLanguage(t *testing.T) {
 
 		// Filters: by channel, by answer, by date; bad ones answer 400 and name the field.
 		webtest.Contains(t, staff.Get(base+"?lang=en&channel=facebook"), "4 responses", "filtered")
-		webtest.Contains(t, staff.Get(base+"?lang=en&segment=who:visitor"), "2 responses")
+		webtest.Contains(t, staff.Get(base+"?lang=en&segment=who:visitor"), "2 responses", `<option value="who:visitor" selected>`)
 		webtest.Contains(t, staff.Get(base+"?lang=en&from=2000-01-01&to=2000-01-02"), "0 responses")
 		for _, q := range []string{"channel=myspace", "segment=shoe:43", "segment=who:alien", "from=yesterday", "weighted=perhaps",
 			"segment=" + url.QueryEscape("who' OR 1=1 --:x"), "channel=" + url.QueryEscape("web'; SELECT pg_sleep(5); --")} {
