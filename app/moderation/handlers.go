@@ -9,12 +9,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/web/page"
 	"github.com/inspraak/inspraak/models"
 )
-
-// Languages are the languages of rule texts.
-var Languages = []string{"da", "nl", "en"}
 
 // Handlers serves the house rules pages and API.
 type Handlers struct {
@@ -80,17 +78,7 @@ func (h *Handlers) edit(c *fiber.Ctx, status int, form url.Values, errs map[stri
 	if form == nil {
 		form = url.Values{"position": {strconv.Itoa(len(rules) + 1)}}
 	}
-	return h.render.Render(c, status, "moderation/edit", fiber.Map{"Rules": Views(rules, page.L(c).Lang), "Form": form, "Languages": Languages, "Errors": errs})
-}
-
-func textFrom(form url.Values, name string) models.Text {
-	t := models.Text{}
-	for _, l := range Languages {
-		if v := strings.TrimSpace(form.Get(name + "_" + l)); v != "" {
-			t[l] = v
-		}
-	}
-	return t
+	return h.render.Render(c, status, "moderation/edit", fiber.Map{"Rules": Views(rules, page.L(c).Lang), "Form": form, "Languages": config.Languages, "Errors": errs})
 }
 
 // Save adds or changes a rule from the form.
@@ -101,7 +89,7 @@ func (h *Handlers) Save(c *fiber.Ctx) error {
 	if a := page.Account(c); a != nil {
 		by = &a.ID
 	}
-	err := h.store.SaveRule(c.UserContext(), RuleInput{Key: form.Get("key"), Position: pos, Title: textFrom(form, "title"), Body: textFrom(form, "body")}, by)
+	err := h.store.SaveRule(c.UserContext(), RuleInput{Key: form.Get("key"), Position: pos, Title: page.TextFrom(form, "title", "_", config.Languages), Body: page.TextFrom(form, "body", "_", config.Languages)}, by)
 	var v *apperr.Validation
 	if errors.As(err, &v) {
 		errs := map[string]string{}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/config"
 )
 
 // The demo panel's fields are ones staff could have entered: valid keys,
@@ -20,7 +21,7 @@ func TestDemoFieldsAreValid(t *testing.T) {
 			t.Errorf("field %s has no targets", f.Key)
 		}
 		for _, c := range f.Choices {
-			for _, l := range Languages {
+			for _, l := range config.Languages {
 				if c.Label[l] == "" || f.Label[l] == "" {
 					t.Errorf("%s/%s lacks a label in %s", f.Key, c.Key, l)
 				}

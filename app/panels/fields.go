@@ -39,9 +39,6 @@ var keyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_]{0,39}$`)
 
 var langs = map[string]bool{"da": true, "nl": true, "en": true}
 
-// Languages are the languages a member may choose.
-var Languages = []string{"da", "nl", "en"}
-
 // Choice finds a choice of f.
 func (f Field) Choice(key string) (Choice, bool) {
 	for _, c := range f.Choices {

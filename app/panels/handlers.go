@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/web/page"
 	"github.com/inspraak/inspraak/models"
@@ -72,7 +73,7 @@ func (h *Handlers) renderJoin(c *fiber.Ctx, status int, p *models.Panel, fs []Fi
 	l := page.L(c).Lang
 	return h.render.Render(c, status, "panels/join", fiber.Map{
 		"Panel": p, "Name": p.Name.In(l), "Description": p.Description.In(l), "Fields": fieldViews(fs, l, profileFrom(form, fs)),
-		"Email": form.Get("email"), "Language": form.Get("language"), "Languages": Languages, "Consent": form.Get("consent") == "yes", "Errors": errs,
+		"Email": form.Get("email"), "Language": form.Get("language"), "Languages": config.Languages, "Consent": form.Get("consent") == "yes", "Errors": errs,
 	})
 }
 
@@ -139,7 +140,7 @@ func (h *Handlers) renderMember(c *fiber.Ctx, status int, m *Member, form url.Va
 		tmpl = "panels/confirm"
 	}
 	return h.render.Render(c, status, tmpl, fiber.Map{
-		"Member": m, "Name": m.Panel.Name.In(l), "Fields": fieldViews(m.Fields, l, values), "Language": lang, "Languages": Languages,
+		"Member": m, "Name": m.Panel.Name.In(l), "Fields": fieldViews(m.Fields, l, values), "Language": lang, "Languages": config.Languages,
 		"Action": "/panels/member/" + utils.CopyString(c.Params("token")), "Errors": errs,
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/web/page"
 	"github.com/inspraak/inspraak/models"
 )
@@ -22,16 +23,6 @@ func accountID(c *fiber.Ctx) *string {
 	return nil
 }
 
-func textFrom(form url.Values, name string) models.Text {
-	t := models.Text{}
-	for _, l := range Languages {
-		if v := strings.TrimSpace(form.Get(name + "_" + l)); v != "" {
-			t[l] = v
-		}
-	}
-	return t
-}
-
 // List shows the panels and a form for a new one.
 func (h *Handlers) List(c *fiber.Ctx) error {
 	return h.renderList(c, fiber.StatusOK, url.Values{}, nil)
@@ -42,13 +33,13 @@ func (h *Handlers) renderList(c *fiber.Ctx, status int, form url.Values, errs ma
 	if err != nil {
 		return err
 	}
-	return h.render.Render(c, status, "staff/panels/list", fiber.Map{"Panels": list, "Form": form, "Languages": Languages, "Errors": errs})
+	return h.render.Render(c, status, "staff/panels/list", fiber.Map{"Panels": list, "Form": form, "Languages": config.Languages, "Errors": errs})
 }
 
 // Create makes a panel from the form (fields are added on its page).
 func (h *Handlers) Create(c *fiber.Ctx) error {
 	form := page.Form(c)
-	p, err := h.store.Create(c.UserContext(), PanelInput{Name: textFrom(form, "name"), Description: textFrom(form, "description")}, accountID(c))
+	p, err := h.store.Create(c.UserContext(), PanelInput{Name: page.TextFrom(form, "name", "_", config.Languages), Description: page.TextFrom(form, "description", "_", config.Languages)}, accountID(c))
 	if err != nil {
 		errs, err := page.FieldErrors(c, err, "-")
 		if err != nil {
@@ -162,7 +153,7 @@ func (h *Handlers) show(c *fiber.Ctx, status int, form url.Values, errs map[stri
 	return h.render.Render(c, status, "staff/panels/show", fiber.Map{
 		"Panel": p, "Name": p.Name.In(l), "Description": p.Description.In(l), "Fields": fieldViews(fs, l, nil), "RawFields": defined,
 		"Stats": st, "Charts": charts, "Rates": rates, "OpenSurveys": openSurveys, "Form": form, "Errors": errs,
-		"JoinURL": h.baseURL + "/panels/" + p.ID + "/join", "Report": report, "ReportErrors": reportErrors, "Languages": Languages,
+		"JoinURL": h.baseURL + "/panels/" + p.ID + "/join", "Report": report, "ReportErrors": reportErrors, "Languages": config.Languages,
 	})
 }
 
@@ -179,7 +170,7 @@ func parseChoices(s string) ([]Choice, error) {
 			parts[i] = strings.TrimSpace(parts[i])
 		}
 		ch := Choice{Key: parts[0], Label: models.Text{}}
-		for i, l := range Languages {
+		for i, l := range config.Languages {
 			if len(parts) > i+1 && parts[i+1] != "" {
 				ch.Label[l] = parts[i+1]
 			}
@@ -220,7 +211,7 @@ func (h *Handlers) SaveField(c *fiber.Ctx) error {
 	form := page.Form(c)
 	choices, err := parseChoices(form.Get("choices"))
 	if err == nil {
-		err = h.store.SaveField(c.UserContext(), c.Params("id"), Field{Key: strings.TrimSpace(form.Get("key")), Label: textFrom(form, "label"), Choices: choices})
+		err = h.store.SaveField(c.UserContext(), c.Params("id"), Field{Key: strings.TrimSpace(form.Get("key")), Label: page.TextFrom(form, "label", "_", config.Languages), Choices: choices})
 	}
 	if err != nil {
 		errs, err := page.FieldErrors(c, err, "-")

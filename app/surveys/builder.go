@@ -100,7 +100,7 @@ func settingsFromForm(form url.Values) fiber.Map {
 		langs[l] = true
 	}
 	all := []string{"da", "nl", "en"}
-	return fiber.Map{"Title": textFrom(form, "title", all), "Description": textFrom(form, "description", all), "Thanks": textFrom(form, "thanks", all),
+	return fiber.Map{"Title": page.TextFrom(form, "title", ".", all), "Description": page.TextFrom(form, "description", ".", all), "Thanks": page.TextFrom(form, "thanks", ".", all),
 		"Langs": langs, "Anonymous": form.Get("anonymous") == "on", "AllowMultiple": form.Get("allow_multiple") == "on",
 		"PublishResults": form.Get("publish_results") == "on", "OpensAtRaw": form.Get("opens_at"), "ClosesAtRaw": form.Get("closes_at")}
 }

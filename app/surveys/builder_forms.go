@@ -9,19 +9,11 @@ import (
 	"time"
 
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/web/page"
 	"github.com/inspraak/inspraak/models"
 )
 
 // textFrom reads a per-language text: name.da, name.nl, name.en.
-func textFrom(form url.Values, name string, langs []string) models.Text {
-	t := models.Text{}
-	for _, l := range langs {
-		if v := strings.TrimSpace(form.Get(name + "." + l)); v != "" {
-			t[l] = v
-		}
-	}
-	return t
-}
 
 // metaFrom reads the settings form.
 func metaFrom(form url.Values, zone *time.Location) (Meta, error) {
@@ -35,7 +27,7 @@ func metaFrom(form url.Values, zone *time.Location) (Meta, error) {
 	}
 	all := []string{"da", "nl", "en"}
 	m := Meta{
-		Title: textFrom(form, "title", all), Description: textFrom(form, "description", all), Thanks: textFrom(form, "thanks", all),
+		Title: page.TextFrom(form, "title", ".", all), Description: page.TextFrom(form, "description", ".", all), Thanks: page.TextFrom(form, "thanks", ".", all),
 		Languages: langs, Anonymous: form.Get("anonymous") == "on", AllowMultiple: form.Get("allow_multiple") == "on",
 		PublishResults: form.Get("publish_results") == "on",
 	}
@@ -82,7 +74,7 @@ func optionsFrom(form url.Values, prefix string, langs []string, keyPrefix strin
 		if form.Get(base+".remove") == "on" {
 			continue
 		}
-		o := Option{Key: strings.TrimSpace(form.Get(base + ".key")), Text: textFrom(form, base+".text", langs)}
+		o := Option{Key: strings.TrimSpace(form.Get(base + ".key")), Text: page.TextFrom(form, base+".text", ".", langs)}
 		if o.Key == "" && len(o.Text) == 0 {
 			continue
 		}
@@ -107,7 +99,7 @@ func questionFrom(form url.Values, langs []string) (Question, error) {
 	v := &apperr.Validation{}
 	q := Question{
 		Key: strings.TrimSpace(form.Get("key")), Type: form.Get("type"),
-		Text: textFrom(form, "text", langs), Help: textFrom(form, "help", langs),
+		Text: page.TextFrom(form, "text", ".", langs), Help: page.TextFrom(form, "help", ".", langs),
 		Required: form.Get("required") == "on", AllowOther: form.Get("allow_other") == "on",
 	}
 	switch q.Type {
@@ -144,7 +136,7 @@ func questionFrom(form url.Values, langs []string) (Question, error) {
 	switch q.Type {
 	case Scale:
 		lo, hi := num("scale_min"), num("scale_max")
-		q.Scale = &ScaleSpec{Min: 1, Max: 5, MinLabel: textFrom(form, "scale_min_label", langs), MaxLabel: textFrom(form, "scale_max_label", langs)}
+		q.Scale = &ScaleSpec{Min: 1, Max: 5, MinLabel: page.TextFrom(form, "scale_min_label", ".", langs), MaxLabel: page.TextFrom(form, "scale_max_label", ".", langs)}
 		if lo != nil {
 			q.Scale.Min = int(*lo)
 		}
@@ -171,7 +163,7 @@ func questionFrom(form url.Values, langs []string) (Question, error) {
 
 // sectionFrom reads the page form.
 func sectionFrom(form url.Values, langs []string) Section {
-	s := Section{Title: textFrom(form, "title", langs)}
+	s := Section{Title: page.TextFrom(form, "title", ".", langs)}
 	if picks := form["show_if"]; len(picks) > 0 {
 		c := &Condition{}
 		for _, p := range picks {

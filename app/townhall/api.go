@@ -128,18 +128,7 @@ func (h *Handlers) APIAsk(c *fiber.Ctx) error {
 
 func (h *Handlers) apiVote(c *fiber.Ctx, withdraw bool) error {
 	ctx := c.UserContext()
-	q, err := h.store.Question(ctx, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	th, err := h.store.Get(ctx, q.TownHallID)
-	if err != nil {
-		return err
-	}
-	if err := h.throttle(c, 1, "error.rate_limited"); err != nil {
-		return err
-	}
-	p, err := h.participant(c, th)
+	q, th, p, err := h.voter(c, c.Params("id"))
 	if err != nil {
 		return err
 	}

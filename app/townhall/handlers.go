@@ -312,21 +312,29 @@ func (h *Handlers) Ask(c *fiber.Ctx) error {
 	}}
 }
 
-// VoteForm votes (or withdraws with withdraw=1) from the page.
-func (h *Handlers) VoteForm(c *fiber.Ctx) error {
+// voter reads the question a vote is for, its town hall and the voting
+// participant, after the per-address flood check.
+func (h *Handlers) voter(c *fiber.Ctx, qid string) (*models.TownHallQuestion, *models.TownHall, Participant, error) {
 	ctx := c.UserContext()
-	q, err := h.store.Question(ctx, c.Params("qid"))
+	q, err := h.store.Question(ctx, qid)
 	if err != nil {
-		return err
+		return nil, nil, Participant{}, err
 	}
 	th, err := h.store.Get(ctx, q.TownHallID)
 	if err != nil {
-		return err
+		return nil, nil, Participant{}, err
 	}
 	if err := h.throttle(c, 1, "error.rate_limited"); err != nil {
-		return err
+		return nil, nil, Participant{}, err
 	}
 	p, err := h.participant(c, th)
+	return q, th, p, err
+}
+
+// VoteForm votes (or withdraws with withdraw=1) from the page.
+func (h *Handlers) VoteForm(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	q, th, p, err := h.voter(c, c.Params("qid"))
 	if err != nil {
 		return err
 	}

@@ -8,12 +8,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/web/page"
 	"github.com/inspraak/inspraak/models"
 )
-
-// Languages of staff-written texts.
-var Languages = []string{"da", "nl", "en"}
 
 // PanelOption is a panel staff may open a town hall to.
 type PanelOption struct{ ID, Name string }
@@ -23,16 +21,6 @@ type PanelLister func(ctx context.Context, lang string) ([]PanelOption, error)
 
 // WithPanels lets the staff form offer panels.
 func (h *Handlers) WithPanels(f PanelLister) *Handlers { h.panels = f; return h }
-
-func textFrom(form url.Values, name string) models.Text {
-	t := models.Text{}
-	for _, l := range Languages {
-		if v := strings.TrimSpace(form.Get(name + "_" + l)); v != "" {
-			t[l] = v
-		}
-	}
-	return t
-}
 
 // localTime parses an <input type="datetime-local"> value in the platform's zone.
 func (h *Handlers) localTime(s string) *time.Time {
@@ -48,7 +36,7 @@ func (h *Handlers) localTime(s string) *time.Time {
 // inputFrom reads the staff form. Politicians: one per line, "email" or
 // "email; role shown with answers".
 func (h *Handlers) inputFrom(form url.Values) Input {
-	in := Input{Title: textFrom(form, "title"), Description: textFrom(form, "description"),
+	in := Input{Title: page.TextFrom(form, "title", "_", config.Languages), Description: page.TextFrom(form, "description", "_", config.Languages),
 		StartsAt: h.localTime(form.Get("starts_at")), EndsAt: h.localTime(form.Get("ends_at")),
 		Moderation: form.Get("moderation"), Participation: form.Get("participation"), PanelID: form.Get("panel_id"), Names: form.Get("names"),
 		PoliticianRoles: map[string]string{}}
@@ -70,7 +58,7 @@ func (h *Handlers) formFrom(c *fiber.Ctx, th *models.TownHall) (url.Values, erro
 	if th.PanelID != nil {
 		f.Set("panel_id", *th.PanelID)
 	}
-	for _, lang := range Languages {
+	for _, lang := range config.Languages {
 		f.Set("title_"+lang, th.Title[lang])
 		f.Set("description_"+lang, th.Description[lang])
 	}
@@ -121,7 +109,7 @@ func (h *Handlers) formData(c *fiber.Ctx, form url.Values, errs map[string]strin
 			return nil, err
 		}
 	}
-	return fiber.Map{"Form": form, "Errors": errs, "Languages": Languages, "Panels": panels}, nil
+	return fiber.Map{"Form": form, "Errors": errs, "Languages": config.Languages, "Panels": panels}, nil
 }
 
 // StaffCreate schedules a town hall from the form.

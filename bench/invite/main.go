@@ -39,13 +39,13 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
 	mailer "github.com/inspraak/inspraak/app/mail"
 	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/bench/benchdb"
+	"github.com/inspraak/inspraak/bench/seed"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -252,38 +252,23 @@ func loadMembers(ctx context.Context, gdb *gorm.DB, store *panels.Store, panelID
 	for i := range ids {
 		ids[i] = models.NewID()
 	}
-	sqlDB, err := gdb.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("not a pgx connection: %T", dc)
-		}
-		return pgx.BeginFunc(ctx, sc.Conn(), func(tx pgx.Tx) error {
-			_, err := tx.CopyFrom(ctx, pgx.Identifier{"panel_members"},
-				[]string{"id", "panel_id", "email", "language", "status", "token_hash", "source", "confirm_expires_at", "confirm_mails", "last_mail_at", "created_at", "confirmed_at"},
-				pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-					sum := sha256.Sum256([]byte(store.MemberToken(ids[i])))
-					return []any{ids[i], panelID, fmt.Sprintf("member%06d@bench.example.org", i), langs[i%len(langs)], models.MemberActive,
-						hex.EncodeToString(sum[:]), "import", now, 1, now, now, now}, nil
-				}))
-			if err != nil {
-				return err
-			}
-			_, err = tx.CopyFrom(ctx, pgx.Identifier{"panel_member_profiles"}, []string{"member_id", "panel_id", "field", "value"},
-				pgx.CopyFromSlice(n*len(fields), func(k int) ([]any, error) {
-					i, f := k/len(fields), fields[k%len(fields)]
-					return []any{ids[i], panelID, f.Key, f.Choices[rng.IntN(len(f.Choices))].Key}, nil
-				}))
+	return seed.CopyTx(ctx, gdb, func(tx pgx.Tx) error {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"panel_members"},
+			[]string{"id", "panel_id", "email", "language", "status", "token_hash", "source", "confirm_expires_at", "confirm_mails", "last_mail_at", "created_at", "confirmed_at"},
+			pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+				sum := sha256.Sum256([]byte(store.MemberToken(ids[i])))
+				return []any{ids[i], panelID, fmt.Sprintf("member%06d@bench.example.org", i), langs[i%len(langs)], models.MemberActive,
+					hex.EncodeToString(sum[:]), "import", now, 1, now, now, now}, nil
+			}))
+		if err != nil {
 			return err
-		})
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"panel_member_profiles"}, []string{"member_id", "panel_id", "field", "value"},
+			pgx.CopyFromSlice(n*len(fields), func(k int) ([]any, error) {
+				i, f := k/len(fields), fields[k%len(fields)]
+				return []any{ids[i], panelID, f.Key, f.Choices[rng.IntN(len(f.Choices))].Key}, nil
+			}))
+		return err
 	})
 }
 

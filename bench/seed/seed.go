@@ -117,9 +117,9 @@ func writeGORM(ctx context.Context, gdb *gorm.DB, b rows) error {
 	})
 }
 
-// writeCopy writes a batch with PostgreSQL's COPY through the pool's pgx
-// connection, in one transaction.
-func writeCopy(ctx context.Context, gdb *gorm.DB, b rows) error {
+// CopyTx runs fn in one transaction on a pgx connection of gdb's pool,
+// for PostgreSQL's COPY (tx.CopyFrom), which GORM does not offer.
+func CopyTx(ctx context.Context, gdb *gorm.DB, fn func(tx pgx.Tx) error) error {
 	sqlDB, err := gdb.DB()
 	if err != nil {
 		return err
@@ -134,31 +134,37 @@ func writeCopy(ctx context.Context, gdb *gorm.DB, b rows) error {
 		if !ok {
 			return fmt.Errorf("not a pgx connection: %T", dc)
 		}
-		return pgx.BeginFunc(ctx, sc.Conn(), func(tx pgx.Tx) error {
-			_, err := tx.CopyFrom(ctx, pgx.Identifier{"responses"}, []string{"id", "survey_id", "channel", "submitted_on"},
-				pgx.CopyFromSlice(len(b.responses), func(i int) ([]any, error) {
-					r := b.responses[i]
-					return []any{r.ID, r.SurveyID, r.Channel, r.SubmittedOn}, nil
-				}))
-			if err != nil {
-				return err
-			}
-			_, err = tx.CopyFrom(ctx, pgx.Identifier{"response_answers"},
-				[]string{"response_id", "survey_id", "question_key", "seq", "option_key", "row_key", "number", "text", "rank"},
-				pgx.CopyFromSlice(len(b.answers), func(i int) ([]any, error) {
-					a := b.answers[i]
-					return []any{a.ResponseID, a.SurveyID, a.QuestionKey, a.Seq, a.OptionKey, a.RowKey, a.Number, a.Text, a.Rank}, nil
-				}))
-			if err != nil {
-				return err
-			}
-			_, err = tx.CopyFrom(ctx, pgx.Identifier{"response_attributes"}, []string{"response_id", "field", "value"},
-				pgx.CopyFromSlice(len(b.attrs), func(i int) ([]any, error) {
-					a := b.attrs[i]
-					return []any{a.ResponseID, a.Field, a.Value}, nil
-				}))
+		return pgx.BeginFunc(ctx, sc.Conn(), fn)
+	})
+}
+
+// writeCopy writes a batch with PostgreSQL's COPY through the pool's pgx
+// connection, in one transaction.
+func writeCopy(ctx context.Context, gdb *gorm.DB, b rows) error {
+	return CopyTx(ctx, gdb, func(tx pgx.Tx) error {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"responses"}, []string{"id", "survey_id", "channel", "submitted_on"},
+			pgx.CopyFromSlice(len(b.responses), func(i int) ([]any, error) {
+				r := b.responses[i]
+				return []any{r.ID, r.SurveyID, r.Channel, r.SubmittedOn}, nil
+			}))
+		if err != nil {
 			return err
-		})
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"response_answers"},
+			[]string{"response_id", "survey_id", "question_key", "seq", "option_key", "row_key", "number", "text", "rank"},
+			pgx.CopyFromSlice(len(b.answers), func(i int) ([]any, error) {
+				a := b.answers[i]
+				return []any{a.ResponseID, a.SurveyID, a.QuestionKey, a.Seq, a.OptionKey, a.RowKey, a.Number, a.Text, a.Rank}, nil
+			}))
+		if err != nil {
+			return err
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"response_attributes"}, []string{"response_id", "field", "value"},
+			pgx.CopyFromSlice(len(b.attrs), func(i int) ([]any, error) {
+				a := b.attrs[i]
+				return []any{a.ResponseID, a.Field, a.Value}, nil
+			}))
+		return err
 	})
 }
 

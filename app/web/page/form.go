@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/models"
 )
 
 // Form copies the posted form: Fiber reuses its buffers after the handler
@@ -39,4 +40,16 @@ func FieldErrors(c *fiber.Ctx, err error, sep string) (map[string]string, error)
 		out[f] = L(c).T(id)
 	}
 	return out, nil
+}
+
+// TextFrom reads staff-written text per language from a form whose fields
+// are named name+sep+lang (e.g. "title_da"); empty languages are left out.
+func TextFrom(form url.Values, name, sep string, langs []string) models.Text {
+	t := models.Text{}
+	for _, l := range langs {
+		if v := strings.TrimSpace(form.Get(name + sep + l)); v != "" {
+			t[l] = v
+		}
+	}
+	return t
 }
