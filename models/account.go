@@ -58,6 +58,7 @@ type Session struct {
 	ID        string `gorm:"primaryKey"`
 	Data      string
 	AccountID *string
+	CitizenID *string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ExpiresAt time.Time

@@ -16,6 +16,7 @@ type OutboxMail struct {
 	ID            string `gorm:"primaryKey"`
 	DedupeKey     string
 	MemberID      *string // the panel member the mail is for, if any
+	CitizenID     *string // the citizen the mail is for, if any
 	ToAddr        string
 	Language      string
 	Subject       string

@@ -19,6 +19,7 @@ import (
 // Session value keys.
 const (
 	KeyAccount     = "account_id"
+	KeyCitizen     = "citizen_id"
 	KeyAuthAt      = "auth_at"
 	KeySeenAt      = "seen_at"
 	KeyParticipant = "participant_id"
@@ -65,9 +66,12 @@ type cookiePayload struct {
 	Values map[interface{}]interface{}
 }
 
+// signedIn tells whether a staff account or a citizen is signed in: such a
+// session lives in the database.
 func signedIn(sess *sessions.Session) bool {
 	acc, _ := sess.Values[KeyAccount].(string)
-	return acc != ""
+	cit, _ := sess.Values[KeyCitizen].(string)
+	return acc != "" || cit != ""
 }
 
 // New loads the session named by r's cookie, or starts an empty one when the
@@ -154,11 +158,16 @@ func (s *SessionStore) saveRow(ctx context.Context, sess *sessions.Session) erro
 		return err
 	}
 	now := s.now()
-	acc := sess.Values[KeyAccount].(string)
-	row := models.Session{ID: sess.ID, Data: data, AccountID: &acc, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(sess.Options.MaxAge) * time.Second)}
+	row := models.Session{ID: sess.ID, Data: data, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(sess.Options.MaxAge) * time.Second)}
+	if acc, _ := sess.Values[KeyAccount].(string); acc != "" {
+		row.AccountID = &acc
+	}
+	if cit, _ := sess.Values[KeyCitizen].(string); cit != "" {
+		row.CitizenID = &cit
+	}
 	return s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"data", "account_id", "updated_at", "expires_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"data", "account_id", "citizen_id", "updated_at", "expires_at"}),
 	}).Create(&row).Error
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/db"
+	"github.com/inspraak/inspraak/app/ideas"
 	"github.com/inspraak/inspraak/app/panels"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/townhall"
@@ -107,5 +108,10 @@ func loadDemo(env Env, gdb *gorm.DB) error {
 	case !errors.Is(err, apperr.ErrNotFound):
 		return err
 	}
+	cons, err := ideas.SeedDemo(context.Background(), gdb, createdBy, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Idea collection %q at /consultations/%s (about 40 ideas, %d supports, %d comments)\n", cons.Title.In("en"), cons.ID, ideas.DemoSupports, ideas.DemoComments)
 	return nil
 }

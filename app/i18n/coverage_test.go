@@ -70,7 +70,7 @@ func usedIDs(t *testing.T, sections map[string]bool) map[string][]string {
 	}
 	used := map[string][]string{}
 	tmplRe := regexp.MustCompile(`\.Tn? "([a-z0-9_.]+)"`)
-	idRe := regexp.MustCompile(`^[a-z]+\.[a-z0-9_.]+$`)
+	idRe := regexp.MustCompile(`^[a-z_]+\.[a-z0-9_.]*[a-z0-9]$`)
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -47,11 +47,14 @@ type Mail struct {
 	// MemberID is the panel member the mail is for (empty: none); leaving
 	// the panel forgets the member's mail by it.
 	MemberID string
-	To       string
-	Language string
-	Subject  string
-	Text     string
-	HTML     string
+	// CitizenID is the citizen the mail is for (empty: none); deleting the
+	// citizen forgets their mail by it.
+	CitizenID string
+	To        string
+	Language  string
+	Subject   string
+	Text      string
+	HTML      string
 }
 
 // Outbox is the queue of outgoing mail.
@@ -92,6 +95,9 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *gorm.DB, m Mail) (bool, error)
 	}
 	if m.MemberID != "" {
 		row.MemberID = &m.MemberID
+	}
+	if m.CitizenID != "" {
+		row.CitizenID = &m.CitizenID
 	}
 	res := tx.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).Create(&row)
 	return res.RowsAffected == 1, res.Error
@@ -292,6 +298,27 @@ func (o *Outbox) Forget(ctx context.Context, tx *gorm.DB, memberID string) error
 	}
 	return tx.Model(&models.OutboxMail{}).Where("member_id = ?", memberID).
 		Updates(map[string]any{"to_addr": "", "text_body": "", "html_body": "", "last_error": ""}).Error
+}
+
+// ForgetCitizen removes, inside tx, every trace of one citizen's mail (the
+// citizen deleted their account): mail for their citizen id, and mail to
+// their address that belongs to no panel member (a panel membership is
+// kept or left on its own), is dropped when not yet sent; sent mail loses
+// the citizen id, the address, the subject, the text and the error.
+func (o *Outbox) ForgetCitizen(ctx context.Context, tx *gorm.DB, citizenID, email string) error {
+	if tx == nil {
+		tx = o.db
+	}
+	tx = tx.WithContext(ctx)
+	theirs := func() *gorm.DB {
+		return tx.Where("citizen_id = ?", citizenID).Or("to_addr = ? AND member_id IS NULL", email)
+	}
+	if err := tx.Where(theirs()).Where("status IN ?", []string{models.MailQueued, models.MailSending, models.MailFailed}).
+		Delete(&models.OutboxMail{}).Error; err != nil {
+		return err
+	}
+	return tx.Model(&models.OutboxMail{}).Where(theirs()).
+		Updates(map[string]any{"citizen_id": nil, "to_addr": "", "subject": "", "text_body": "", "html_body": "", "last_error": ""}).Error
 }
 
 // Purge deletes sent and given-up mails older than 30 days, with their

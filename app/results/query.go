@@ -3,6 +3,7 @@ package results
 import (
 	"strings"
 
+	"github.com/inspraak/inspraak/app/textcheck"
 	"gorm.io/gorm"
 )
 
@@ -149,12 +150,6 @@ func (sc scope) answeredMatrix(db *gorm.DB, keys []string) (map[string]totals, e
 	return out, err
 }
 
-// likePattern makes a LIKE pattern that finds s anywhere, literally.
-func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + strings.ToLower(r.Replace(s)) + "%"
-}
-
 // TextAnswer is one free-text answer (or "other, please specify").
 type TextAnswer struct {
 	Text        string
@@ -170,7 +165,7 @@ func (sc scope) texts(db *gorm.DB, question, search string, limit, offset int) (
 	args = append(args, sc.surveyID, question)
 	if search != "" {
 		where += ` AND LOWER(a.text) LIKE ? ESCAPE '\'`
-		args = append(args, likePattern(search))
+		args = append(args, textcheck.LikePattern(search))
 	}
 	var n int64
 	if err := db.Raw(with+"SELECT COUNT(*)"+where, args...).Scan(&n).Error; err != nil {

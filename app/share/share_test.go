@@ -374,7 +374,7 @@ func TestTemplates(t *testing.T) {
 			if label == link.Label {
 				t.Errorf("%s lacks %s", lang, link.Label)
 			}
-			if !strings.Contains(out, `rel="noopener" class="share-`+link.Network+`">`+label+`</a>`) {
+			if !strings.Contains(out, `rel="nofollow noopener" class="share-`+link.Network+`">`+label+`</a>`) {
 				t.Errorf("%s share-links lacks the %s link in:\n%s", lang, link.Network, out)
 			}
 		}

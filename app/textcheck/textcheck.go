@@ -41,3 +41,10 @@ func check(s string, max int, required, multiline bool) string {
 func Clean(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
+
+// LikePattern makes a pattern for LOWER(column) LIKE ? ESCAPE '\' that
+// finds s anywhere, literally (% and _ typed by people match themselves).
+func LikePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + strings.ToLower(r.Replace(s)) + "%"
+}

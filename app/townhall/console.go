@@ -59,19 +59,27 @@ func (h *Handlers) queue(c *fiber.Ctx, status int, thID string, errs map[string]
 	if err != nil {
 		return err
 	}
+	reports, err := h.mod.OpenReports(ctx, Scope(th.ID))
+	if err != nil {
+		return err
+	}
 	names := map[string]string{}
 	for _, p := range pols {
 		names[p.AccountID] = p.Name
 	}
 	ruleViews := moderation.Views(rules, l.Lang)
-	ruleTitles := map[string]string{}
-	for _, r := range ruleViews {
-		ruleTitles[r.Key] = r.Title
+	byQuestion := moderation.ReportsByTarget(reports)
+	var reported []QuestionView
+	for _, q := range approved {
+		if byQuestion[q.ID] != nil {
+			reported = append(reported, q)
+		}
 	}
 	return h.render.Render(c, status, "townhall/moderate", fiber.Map{
 		"TH": th, "Title": th.Title.In(l.Lang), "Phase": th.Phase(h.store.Now()),
 		"Pending": h.views(l, pending, nil, th), "Approved": h.views(l, approved, nil, th), "Removed": removed,
-		"Rules": ruleViews, "RuleTitles": ruleTitles, "Politicians": pols, "Names": names, "Log": log, "Errors": errs,
+		"Reports": byQuestion, "Reported": reported,
+		"Rules": ruleViews, "RuleTitles": moderation.RuleTitles(ruleViews), "Politicians": pols, "Names": names, "Log": log, "Errors": errs,
 	})
 }
 
@@ -225,4 +233,5 @@ func (h *Handlers) AnsweringForm(c *fiber.Ctx) error {
 var moderatedMsg = map[string]string{
 	ActApprove: "townhall.moderated_approve", ActReject: "townhall.moderated_reject", ActHide: "townhall.moderated_hide",
 	ActMerge: "townhall.moderated_merge", ActAssign: "townhall.moderated_assign", ActBan: "townhall.moderated_ban",
+	ActDismiss: "ideas_moderation.flash_dismiss",
 }

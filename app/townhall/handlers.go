@@ -12,6 +12,7 @@ import (
 	"github.com/inspraak/inspraak/app/i18n"
 	"github.com/inspraak/inspraak/app/live"
 	"github.com/inspraak/inspraak/app/moderation"
+	"github.com/inspraak/inspraak/app/ratelimit"
 	"github.com/inspraak/inspraak/app/web/page"
 	"github.com/inspraak/inspraak/models"
 )
@@ -30,19 +31,19 @@ type Handlers struct {
 	sse     live.SSE
 	members MemberFinder
 	panels  PanelLister
-	perIP   *ipLimiter
+	perIP   *ratelimit.PerIP
 }
 
 // WithIPRate limits the questions, votes and new participants of one client
 // address to perMinute a minute (0: no limit); the address is never stored.
 func (h *Handlers) WithIPRate(perMinute int) *Handlers {
-	h.perIP = newIPLimiter(perMinute, time.Now)
+	h.perIP = ratelimit.New(perMinute, time.Now)
 	return h
 }
 
 // throttle takes cost from the client address's allowance.
 func (h *Handlers) throttle(c *fiber.Ctx, cost float64, messageID string) error {
-	if !h.perIP.allow(page.ClientIP(c), cost) {
+	if !h.perIP.Allow(page.ClientIP(c), cost) {
 		return &apperr.Limited{MessageID: messageID}
 	}
 	return nil

@@ -707,6 +707,8 @@ const (
 	ActMerge   = "merge"
 	ActAssign  = "assign"
 	ActBan     = "ban"
+	// ActDismiss closes the open reports of a question, changing nothing else.
+	ActDismiss = "dismiss"
 )
 
 // Action is one moderation request. Reason is the key of a house rule
@@ -940,8 +942,25 @@ func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account,
 				}
 			}
 			upd = nil
+		case ActDismiss:
+			if err := checkNote(a.Note); err != nil {
+				return err
+			}
+			upd = nil
 		default:
 			return apperr.Invalid("action", "validation.choice_invalid")
+		}
+		// Citizens' reports of the question are settled by what the
+		// moderator did about it (approving a waiting question settles none:
+		// a waiting question cannot be reported).
+		if a.Action != ActApprove && a.Action != ActAssign {
+			n, err := s.mod.Resolve(tx, models.TargetQuestion, q.ID, actor, a.Action)
+			if err != nil {
+				return err
+			}
+			if n == 0 && a.Action == ActDismiss {
+				return &apperr.Conflict{MessageID: "ideas_moderation.no_open_reports"}
+			}
 		}
 		if upd != nil {
 			if err := tx.Model(&models.TownHallQuestion{}).Where("id = ?", q.ID).Updates(upd).Error; err != nil {
@@ -963,12 +982,7 @@ func (s *Store) Moderate(ctx context.Context, qid string, actor *models.Account,
 	return q, nil
 }
 
-func checkNote(note string) error {
-	if id := textcheck.Block(note, 1000, false); id != "" {
-		return apperr.Invalid("note", id)
-	}
-	return nil
-}
+func checkNote(note string) error { return moderation.CheckNote(note) }
 
 // Answer stores a politician's answer to a visible question. It locks the
 // question's row first, then writes the town hall's (the order of Moderate,

@@ -15,7 +15,8 @@ func (s *Server) home(c *fiber.Ctx) error {
 		return err
 	}
 	lang := page.L(c).Lang
-	type item struct{ Kind, Title, Text, URL string }
+	// KindLabel, when set, is shown instead of the "home.kind_"+Kind message.
+	type item struct{ Kind, KindLabel, Title, Text, URL string }
 	var items []item
 	for _, sv := range open {
 		main := surveys.Languages(&sv)[0]
@@ -27,6 +28,15 @@ func (s *Server) home(c *fiber.Ctx) error {
 	}
 	for _, th := range ths {
 		items = append(items, item{Kind: "townhall", Title: th.Title.In(lang), Text: page.L(c).DateTime(th.StartsAt), URL: "/townhalls/" + th.ID})
+	}
+	cons, err := s.ideas.OpenConsultations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	l := page.L(c)
+	for _, co := range cons {
+		items = append(items, item{Kind: "consultation", KindLabel: l.T("ideas.kind"), Title: co.Title.In(lang),
+			Text: l.T("ideas_staff.home_until", "Date", l.DateTime(co.ClosesAt)), URL: "/consultations/" + co.ID})
 	}
 	return s.render.Render(c, fiber.StatusOK, "home/index", fiber.Map{"Open": items})
 }

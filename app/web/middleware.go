@@ -74,6 +74,8 @@ var citizenRoutes = []string{
 	"/surveys/", "/api/v1/surveys/:id/responses", "/i/",
 	"/townhalls/:id", "/townhalls/:id.ics", "/townhalls/:id/", "/api/v1/townhalls/:id", "/api/v1/townhalls/:id/questions",
 	"/api/v1/townhalls/:id/events", "/api/v1/questions/:id/votes",
+	"/consultations/:id", "/consultations/:id/", "/ideas/", "/api/v1/consultations/:id/ideas", "/api/v1/ideas/",
+	"/reports", "/api/v1/reports",
 }
 
 // citizenRoute tells whether route is one of citizenRoutes.
@@ -181,6 +183,9 @@ func (s *Server) session(c *fiber.Ctx) error {
 	if err := s.loadAccount(c, sess); err != nil {
 		return err
 	}
+	if err := s.loadCitizen(c, sess); err != nil {
+		return err
+	}
 	herr := c.Next()
 	if sess.Dirty() {
 		if sess.Renewing() {
@@ -228,11 +233,57 @@ func (s *Server) loadAccount(c *fiber.Ctx, sess *page.Session) error {
 	return nil
 }
 
+// loadCitizen puts the signed-in citizen into the request. A staff
+// account wins over a citizen: a session never holds both. A citizen who
+// no longer exists is signed out.
+func (s *Server) loadCitizen(c *fiber.Ctx, sess *page.Session) error {
+	id := sess.String(auth.KeyCitizen)
+	if id == "" {
+		return nil
+	}
+	if sess.String(auth.KeyAccount) != "" {
+		sess.Delete(auth.KeyCitizen)
+		return nil
+	}
+	cit, err := s.citizens.Get(c.UserContext(), id)
+	if errors.Is(err, apperr.ErrNotFound) {
+		s.signOutCitizen(sess)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	page.SetCitizen(c, cit)
+	return nil
+}
+
+// signInCitizen binds the session to a citizen, under a new session id. A
+// staff account signed in in the same browser is signed out first. The
+// anonymous participant id stays: what the visitor did before signing in
+// in this browser stays theirs.
+func (s *Server) signInCitizen(sess *page.Session, cit *models.Citizen) {
+	if sess.String(auth.KeyAccount) != "" {
+		s.signOut(sess)
+	}
+	sess.Renew()
+	sess.Set(auth.KeyCitizen, cit.ID)
+}
+
+// signOutCitizen unbinds the citizen and renews the session id (the old
+// row is deleted, so a copied cookie stops working); the visitor continues
+// as a new anonymous participant.
+func (s *Server) signOutCitizen(sess *page.Session) {
+	sess.Delete(auth.KeyCitizen, auth.KeyParticipant)
+	sess.Renew()
+}
+
 // signIn binds the session to a, under a new session id.
 func (s *Server) signIn(sess *page.Session, a *models.Account) {
 	sess.Renew()
-	// A new participant id: answers given before signing in stay unlinked to the account.
-	sess.Delete(auth.KeyParticipant)
+	// A new participant id: answers given before signing in stay unlinked to
+	// the account. A citizen signed in in this browser is signed out: staff
+	// and citizen never share a session.
+	sess.Delete(auth.KeyParticipant, auth.KeyCitizen)
 	now := s.now().Unix()
 	sess.Set(auth.KeyAccount, a.ID)
 	sess.Set(auth.KeyAuthAt, now)
@@ -255,7 +306,8 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if page.IsAPI(c) {
-		if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationJSON) {
+		ct := string(c.Request().Header.ContentType())
+		if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) && !csvUpload(c, ct) {
 			return errNotJSON
 		}
 		if !page.ViaToken(c) && !s.sameOrigin(c) {
@@ -276,6 +328,16 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		return errCSRF
 	}
 	return c.Next()
+}
+
+// csvRoutes are the only API writes that take a text/csv body instead of
+// JSON. A cross-site page cannot send text/csv without a CORS preflight,
+// which is never granted, so the JSON rule's protection holds for them.
+var csvRoutes = map[string]bool{"/api/v1/measurements/import": true}
+
+// csvUpload tells whether the request posts text/csv to one of csvRoutes.
+func csvUpload(c *fiber.Ctx, contentType string) bool {
+	return c.Method() == fiber.MethodPost && csvRoutes[c.Path()] && strings.HasPrefix(contentType, "text/csv")
 }
 
 // sameOrigin is false only when the browser names an origin other than ours.
@@ -312,6 +374,18 @@ func requireAccount(roles ...models.Role) fiber.Handler {
 		}
 		return apperr.ErrForbidden
 	}
+}
+
+// requireCitizen sends visitors who are not signed in as a citizen to the
+// sign-in page (pages) or answers 401 (API).
+func requireCitizen(c *fiber.Ctx) error {
+	if page.Citizen(c) != nil {
+		return c.Next()
+	}
+	if page.IsAPI(c) {
+		return apperr.ErrUnauthorized
+	}
+	return c.Redirect("/signin?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 }
 
 // httpRequest gives gorilla/sessions the one thing it reads: the cookies.

@@ -12,10 +12,13 @@ import (
 
 	"github.com/inspraak/inspraak/app/accounts"
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/citizens"
+	"github.com/inspraak/inspraak/app/ideas"
 	"github.com/inspraak/inspraak/app/live"
 	"github.com/inspraak/inspraak/app/mail"
 	"github.com/inspraak/inspraak/app/moderation"
 	"github.com/inspraak/inspraak/app/panels"
+	"github.com/inspraak/inspraak/app/policy"
 	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/townhall"
@@ -45,6 +48,7 @@ func (s *Server) routes() {
 	a.Use(s.language, cleanInput, s.bearer, s.session, s.csrf)
 
 	acc := accounts.New(s.auth, s.render, s.signIn, s.signOut)
+	cz := citizens.NewHandlers(s.citizens, s.render, s.signInCitizen, s.signOutCitizen)
 	sv := surveys.NewHandlers(s.surveys, s.render, s.cfg.BaseURL, s.zone).WithInvitations(s.panels)
 	pn := panels.NewHandlers(s.panels, s.surveys, s.render, s.cfg.BaseURL)
 	ml := mail.NewHandlers(s.outbox, s.render, s.cfg.SMTPURL == "")
@@ -55,14 +59,30 @@ func (s *Server) routes() {
 	mods := citizensForbidden(requireAccount(models.RoleModerator, models.RoleStaff))
 	pols := citizensForbidden(requireAccount(models.RolePolitician))
 	hr := moderation.NewHandlers(s.moderation, s.render)
+	ix := ideas.NewHandlers(s.ideas, s.moderation, s.render, s.zone, s.cfg.BaseURL, s.cfg.TownHallIPRate)
 	th := townhall.NewHandlers(s.townhalls, s.moderation, s.render, s.zone, s.cfg.BaseURL,
 		live.SSE{Heartbeat: s.cfg.LiveHeartbeat, Retry: 3 * time.Second}, s.panelMember).WithPanels(s.panelOptions).WithIPRate(s.cfg.TownHallIPRate)
+	pl := policy.NewHandlers(s.policy, s.render, s.zone, s.cfg.BaseURL).WithRefOptions(s.policyRefs)
 
 	// Public pages.
 	a.Get("/", s.home)
 	a.Get("/login", acc.LoginForm)
 	a.Post("/login", acc.Login)
 	a.Post("/logout", acc.Logout)
+
+	// Citizen accounts: sign-in by an emailed single-use link (the GET shows
+	// a button, only its POST uses the link), the citizen's own pages.
+	a.Get("/signin", cz.SignInForm)
+	a.Post("/signin", cz.RequestLink)
+	a.Get("/signin/sent", cz.Sent)
+	a.Get("/signin/:token", cz.LinkPage)
+	a.Post("/signin/:token", cz.UseLink)
+	a.Post("/signout", cz.SignOut)
+	a.Get("/me", requireCitizen, cz.Me)
+	a.Post("/me", requireCitizen, cz.SaveMe)
+	a.Get("/me/data", requireCitizen, cz.Data)
+	a.Get("/me/delete", requireCitizen, cz.DeleteForm)
+	a.Post("/me/delete", requireCitizen, cz.Delete)
 
 	// Surveys, for citizens.
 	a.Get("/surveys/:id", sv.Intro)
@@ -167,6 +187,59 @@ func (s *Server) routes() {
 	a.Post("/politician/questions/:qid/answers", pols, th.AnswerForm)
 	a.Post("/politician/questions/:qid/answering", pols, th.AnsweringForm)
 
+	// Idea collection.
+	a.Get("/consultations", ix.Index)
+	a.Get("/consultations/:id", ix.Show)
+	a.Get("/consultations/:id/ideas/new", ix.NewIdea)
+	a.Post("/consultations/:id/ideas", ix.Submit)
+	a.Get("/ideas/:id", ix.ShowIdea)
+	a.Post("/ideas/:id/support", ix.SupportForm)
+	a.Post("/ideas/:id/comments", ix.CommentForm)
+
+	// Idea feedback and sharing: the city's status and explanation of each
+	// idea ("you said, we did"), notices, following, the citizen's page of
+	// ideas and share links that count clicks.
+	a.Get("/consultations/:id/feedback", ix.FeedbackPage)
+	a.Get("/consultations/:id/share/:network", ix.ShareConsultation)
+	a.Get("/ideas/:id/share/:network", ix.ShareIdea)
+	a.Post("/ideas/:id/follow", ix.FollowForm)
+	a.Get("/me/ideas", ix.MinePage)
+	a.Get("/staff/ideas/:id", comms, ix.StaffStatus)
+	a.Post("/staff/ideas/:id", comms, ix.StaffSetStatus)
+
+	// Consultations, for staff.
+	a.Get("/staff/consultations", comms, ix.StaffList)
+	a.Get("/staff/consultations/new", comms, ix.StaffNew)
+	a.Post("/staff/consultations", comms, ix.StaffCreate)
+	a.Get("/staff/consultations/:id", comms, ix.StaffShow)
+	a.Get("/staff/consultations/:id/edit", comms, ix.StaffEdit)
+	a.Post("/staff/consultations/:id", comms, ix.StaffSave)
+
+	// Moderation of ideas: citizens' reports of any citizen text (ideas,
+	// comments, town hall questions) and the moderators' queue.
+	rp := ix.Reports(th.ReportTarget)
+	a.Post("/reports", rp.Form)
+	a.Get("/moderate/consultations", mods, ix.ModerateList)
+	a.Get("/moderate/consultations/:id", mods, ix.Queue)
+	a.Post("/moderate/ideas/:id", mods, ix.ModerateIdeaForm)
+	a.Post("/moderate/comments/:id", mods, ix.ModerateCommentForm)
+
+	// Channel policy, for staff: policies, their decisions per channel with
+	// evidence, publication as versions, and the working calendar that
+	// answer-time promises count on.
+	a.Get("/staff/policies", comms, pl.StaffList)
+	a.Get("/staff/policies/new", comms, pl.StaffNew)
+	a.Post("/staff/policies", comms, pl.StaffCreate)
+	a.Get("/staff/policies/:id", comms, pl.StaffEdit)
+	a.Post("/staff/policies/:id", comms, pl.StaffSave)
+	a.Post("/staff/policies/:id/publish", comms, pl.StaffPublish)
+	a.Get("/staff/policies/:id/decisions/new", comms, pl.StaffDecisionNew)
+	a.Post("/staff/policies/:id/decisions", comms, pl.StaffDecisionSave)
+	a.Get("/staff/policies/:id/decisions/:did", comms, pl.StaffDecisionEdit)
+	a.Post("/staff/policies/:id/decisions/:did/delete", comms, pl.StaffDecisionDelete)
+	a.Get("/staff/calendar", comms, pl.StaffCalendar)
+	a.Post("/staff/calendar", comms, pl.StaffSaveCalendar)
+
 	// Administration.
 	a.Get("/admin/accounts", admin, acc.List)
 	a.Get("/admin/accounts/new", admin, acc.NewForm)
@@ -183,6 +256,7 @@ func (s *Server) routes() {
 	api := a.Group("/api/v1", s.idempotent)
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/me", staff, acc.Me)
+	api.Get("/me/citizen", requireCitizen, cz.APIMe)
 	api.Get("/tokens", staff, acc.APITokens)
 	api.Post("/tokens", staff, acc.APICreateToken)
 	api.Delete("/tokens/:id", staff, acc.APIRevokeToken)
@@ -213,6 +287,50 @@ func (s *Server) routes() {
 	api.Post("/questions/:id/moderation", mods, th.APIModerate)
 	api.Post("/questions/:id/answers", pols, th.APIAnswer)
 	api.Post("/questions/:id/answering", pols, th.APIAnswering)
+	api.Get("/consultations", ix.APIList)
+	api.Post("/consultations", comms, ix.APICreate)
+	api.Get("/consultations/:id", ix.APIGet)
+	api.Put("/consultations/:id", comms, ix.APIUpdate)
+	api.Get("/consultations/:id/ideas", ix.APIIdeas)
+	api.Post("/consultations/:id/ideas", ix.APISubmit)
+	api.Get("/ideas/:id", ix.APIIdea)
+	api.Post("/ideas/:id/supports", ix.APISupport)
+	api.Delete("/ideas/:id/supports", ix.APIUnsupport)
+	api.Get("/ideas/:id/comments", ix.APIComments)
+	api.Post("/ideas/:id/comments", ix.APIComment)
+	// Idea feedback and sharing.
+	api.Post("/ideas/:id/status", citizensForbidden(comms), ix.APISetStatus)
+	api.Get("/consultations/:id/feedback", ix.APIFeedback)
+	// Moderation of ideas.
+	api.Post("/reports", rp.API)
+	api.Get("/consultations/:id/moderation", mods, ix.APIQueue)
+	api.Post("/ideas/:id/moderation", mods, ix.APIModerateIdea)
+	api.Post("/comments/:id/moderation", mods, ix.APIModerateComment)
+	// Channel policy.
+	api.Post("/policies", comms, pl.APICreate)
+	api.Put("/policies/:id", comms, pl.APIUpdate)
+	api.Post("/policies/:id/decisions", comms, pl.APISaveDecision)
+	api.Delete("/policies/:id/decisions/:did", comms, pl.APIDeleteDecision)
+	api.Post("/policies/:id/publish", comms, pl.APIPublish)
+	api.Get("/calendar", comms, pl.APICalendar)
+	api.Put("/calendar", comms, pl.APISaveCalendar)
+
+	// Channel policy, public and measured: the published policies for
+	// citizens (latest version or ?version=N, live figures, measured
+	// service levels), the staff page of answer-time compliance, overdue
+	// cases and recorded figures, and their API.
+	cp := policy.NewHandlers(s.policy, s.render, s.zone, s.cfg.BaseURL)
+	a.Get("/policies", cp.PublicList)
+	a.Get("/policies/:id", cp.PublicShow)
+	a.Get("/staff/measurements", comms, cp.Measurements)
+	a.Post("/staff/measurements", comms, cp.RecordMeasurement)
+	a.Post("/staff/measurements/import", comms, cp.ImportMeasurements)
+	api.Get("/policies", cp.APIPublicList)
+	api.Get("/policies/:id", cp.APIPublicGet)
+	api.Get("/policies/:id/compliance", cp.APICompliance)
+	api.Get("/measurements", comms, cp.APIMeasurements)
+	api.Post("/measurements", comms, cp.APIRecordMeasurement)
+	api.Post("/measurements/import", comms, cp.APIImportMeasurements)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
@@ -246,6 +364,52 @@ func (s *Server) panelOptions(ctx context.Context, lang string) ([]townhall.Pane
 	out := make([]townhall.PanelOption, len(list))
 	for i, p := range list {
 		out[i] = townhall.PanelOption{ID: p.ID, Name: p.Name.In(lang)}
+	}
+	return out, nil
+}
+
+// policyRefs lists what a channel policy may cite, in lang: each survey's
+// choice questions with their options, the town halls and the
+// consultations.
+func (s *Server) policyRefs(ctx context.Context, lang string) ([]policy.RefOption, error) {
+	var out []policy.RefOption
+	svs, err := s.surveys.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range svs {
+		sv := &svs[i].Survey
+		def, err := s.surveys.Definition(sv)
+		if err != nil {
+			return nil, err
+		}
+		title := sv.Title.In(lang)
+		for _, sec := range def.Sections {
+			for _, q := range sec.Questions {
+				if q.Type != surveys.Single && q.Type != surveys.Multiple {
+					continue
+				}
+				ref := sv.ID + ":" + q.Key
+				out = append(out, policy.RefOption{Kind: policy.KindSurveyQuestion, Ref: ref, Label: q.Text.In(lang), Group: title})
+				for _, o := range q.Options {
+					out = append(out, policy.RefOption{Kind: policy.KindSurveyOption, Ref: ref + ":" + o.Key, Label: o.Text.In(lang), Group: title})
+				}
+			}
+		}
+	}
+	ths, err := s.townhalls.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, th := range ths {
+		out = append(out, policy.RefOption{Kind: policy.KindTownHall, Ref: th.ID, Label: th.Title.In(lang)})
+	}
+	cs, err := s.ideas.Consultations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		out = append(out, policy.RefOption{Kind: policy.KindConsultation, Ref: c.ID, Label: c.Title.In(lang)})
 	}
 	return out, nil
 }

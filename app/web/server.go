@@ -17,12 +17,15 @@ import (
 
 	"github.com/inspraak/inspraak/app/assets"
 	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/citizens"
 	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/i18n"
+	"github.com/inspraak/inspraak/app/ideas"
 	"github.com/inspraak/inspraak/app/live"
 	"github.com/inspraak/inspraak/app/mail"
 	"github.com/inspraak/inspraak/app/moderation"
 	"github.com/inspraak/inspraak/app/panels"
+	"github.com/inspraak/inspraak/app/policy"
 	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/townhall"
@@ -67,6 +70,10 @@ type Server struct {
 	hub        *live.Hub
 	moderation *moderation.Store
 	townhalls  *townhall.Store
+	citizens   *citizens.Store
+	mails      *mail.Templates
+	ideas      *ideas.Store
+	policy     *policy.Store
 }
 
 // New wires the Fiber application.
@@ -105,6 +112,15 @@ func New(d Deps) (*Server, error) {
 	s.moderation = moderation.NewStore(d.DB, s.now)
 	s.townhalls = townhall.NewStore(d.DB, s.hub, s.moderation, s.now,
 		townhall.WithParticipantKey(derive(d.SessionKey, "townhall")), townhall.WithLogger(d.Log))
+	s.policy = policy.NewStore(d.DB, zone, s.now)
+	s.ideas = ideas.NewStore(d.DB, s.moderation, derive(d.SessionKey, "ideas"), s.now).
+		WithMail(ideas.Mailer{Outbox: s.outbox, Mails: s.mails, BaseURL: d.Config.BaseURL, Notify: s.mailer.Notify})
+	s.citizens.WithContributions(s.ideas)
+	// Channel policy: cited figures come from surveys, town halls and
+	// consultations; promises are measured on the platform's own channels.
+	s.policy.WithEvidence(s.evidence).
+		WithTimings(policy.ChannelTownHall, s.townHallTimings).
+		WithTimings(policy.ChannelIdeas, s.ideaTimings)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "inspraak",
 		BodyLimit:             d.Config.BodyLimit,
@@ -206,6 +222,7 @@ func (s *Server) wireMail(d Deps, bundle *i18n.Bundle) error {
 	if err != nil {
 		return err
 	}
+	s.mails = tmpl
 	s.outbox = mail.NewOutbox(d.DB, s.now)
 	var sender mail.Sender = mail.LogSender{Log: d.Log}
 	if d.Config.SMTPURL != "" {
@@ -222,6 +239,8 @@ func (s *Server) wireMail(d Deps, bundle *i18n.Bundle) error {
 	s.panels = panels.NewStore(panels.Deps{DB: d.DB, Now: s.now, Key: derive(d.SessionKey, "panel-links"), Zone: s.zone, Surveys: s.surveys,
 		Outbox: s.outbox, Mails: tmpl, BaseURL: d.Config.BaseURL, Notify: s.mailer.Notify, Log: d.Log})
 	s.mailer.AddProducer("panel invitations", s.panels.QueueMails)
+	s.citizens = citizens.NewStore(citizens.Deps{DB: d.DB, Now: s.now, Outbox: s.outbox, Mails: tmpl, BaseURL: d.Config.BaseURL,
+		Notify: s.mailer.Notify, Log: d.Log})
 	return nil
 }
 
@@ -230,6 +249,16 @@ func (s *Server) MailWorker() *mail.Worker { return s.mailer }
 
 // Panels is the panels store.
 func (s *Server) Panels() *panels.Store { return s.panels }
+
+// Ideas is the idea collection store.
+func (s *Server) Ideas() *ideas.Store { return s.ideas }
+
+// Policy is the channel policy store.
+func (s *Server) Policy() *policy.Store { return s.policy }
+
+// Citizens is the citizen accounts store (features that keep data about
+// citizens join it with WithContributions).
+func (s *Server) Citizens() *citizens.Store { return s.citizens }
 
 // purge deletes expired sessions and old idempotency answers every hour;
 // any instance may do it.
@@ -270,6 +299,11 @@ func (s *Server) purge(ctx context.Context) {
 			s.log.Warn("purge unconfirmed panel sign-ups", "err", err)
 		} else if n > 0 {
 			s.log.Info("purged unconfirmed panel sign-ups", "count", n)
+		}
+		if n, err := s.citizens.Purge(ctx); err != nil {
+			s.log.Warn("purge expired sign-in links", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged expired sign-in links", "count", n)
 		}
 		if _, err := s.outbox.Purge(ctx); err != nil {
 			s.log.Warn("purge sent mail", "err", err)

@@ -82,7 +82,7 @@ type LangLink struct {
 }
 
 // Render writes page name with status. Every page gets the translator (.L),
-// the signed-in account, the CSRF token, the flash message and the language
+// the signed-in account or citizen, the CSRF token, the flash message and the language
 // links; data adds the page's own values.
 func (r *Renderer) Render(c *fiber.Ctx, status int, name string, data fiber.Map) error {
 	t, ok := r.pages[name]
@@ -102,6 +102,7 @@ func (r *Renderer) Render(c *fiber.Ctx, status int, name string, data fiber.Map)
 	data["L"] = l
 	data["Lang"] = l.Lang
 	data["Account"] = Account(c)
+	data["Citizen"] = Citizen(c)
 	data["CSRF"] = lazyCSRF{c}
 	data["Path"] = c.Path()
 	data["Year"] = time.Now().Year()
@@ -153,6 +154,12 @@ func TemplateFuncs(asset func(string) string) template.FuncMap {
 			}
 			return *p
 		},
+		"derefFloat": func(p *float64) float64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 		"int": func(n int64) int { return int(n) },
 		// para splits staff-written text into paragraphs at blank lines.
 		"para": func(s string) []string {
@@ -173,6 +180,18 @@ func TemplateFuncs(asset func(string) string) template.FuncMap {
 		},
 		// svg writes a number for an SVG attribute: always a dot, two decimals.
 		"svg": func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) },
+		// excerpt shortens text people wrote to at most n letters, at a word.
+		"excerpt": func(s string, n int) string {
+			r := []rune(strings.Join(strings.Fields(s), " "))
+			if len(r) <= n {
+				return string(r)
+			}
+			cut := string(r[:n])
+			if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+				cut = cut[:i]
+			}
+			return cut + "…"
+		},
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {

@@ -18,6 +18,7 @@ import (
 const (
 	localSession = "inspraak.session"
 	localAccount = "inspraak.account"
+	localCitizen = "inspraak.citizen"
 	localL       = "inspraak.l"
 	localAPI     = "inspraak.api"
 )
@@ -139,6 +140,16 @@ func Account(c *fiber.Ctx) *models.Account {
 
 // SetAccount is used by the authentication middleware.
 func SetAccount(c *fiber.Ctx, a *models.Account) { c.Locals(localAccount, a) }
+
+// Citizen returns the signed-in citizen (a light account of a resident,
+// signed in by an emailed link) or nil.
+func Citizen(c *fiber.Ctx) *models.Citizen {
+	a, _ := c.Locals(localCitizen).(*models.Citizen)
+	return a
+}
+
+// SetCitizen is used by the session middleware.
+func SetCitizen(c *fiber.Ctx, a *models.Citizen) { c.Locals(localCitizen, a) }
 
 // L returns the request's translator.
 func L(c *fiber.Ctx) *i18n.L {

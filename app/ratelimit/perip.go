@@ -1,16 +1,17 @@
-package townhall
+// Package ratelimit keeps one client address from flooding the platform.
+package ratelimit
 
 import (
 	"sync"
 	"time"
 )
 
-// ipLimiter is a token bucket per client address, in memory only (the
+// PerIP is a token bucket per client address, in memory only (the
 // addresses are never stored): it keeps callers without a session cookie,
 // who get a fresh participant with every request, from asking and voting
 // without limit. A bucket holds a minute's worth of actions and refills
 // steadily; a shared address (a school, a library) has room for many people.
-type ipLimiter struct {
+type PerIP struct {
 	perMinute float64
 	now       func() time.Time
 
@@ -23,16 +24,21 @@ type bucket struct {
 	at     time.Time
 }
 
-func newIPLimiter(perMinute int, now func() time.Time) *ipLimiter {
+// New returns a limiter of perMinute actions a minute per address (0: none,
+// a nil limiter, which allows everything); now may be nil (time.Now).
+func New(perMinute int, now func() time.Time) *PerIP {
+	if now == nil {
+		now = time.Now
+	}
 	if perMinute <= 0 {
 		return nil
 	}
-	return &ipLimiter{perMinute: float64(perMinute), now: now, buckets: map[string]*bucket{}}
+	return &PerIP{perMinute: float64(perMinute), now: now, buckets: map[string]*bucket{}}
 }
 
-// allow takes cost tokens from ip's bucket and tells whether there were
+// Allow takes cost tokens from ip's bucket and tells whether there were
 // enough. A nil limiter allows everything.
-func (l *ipLimiter) allow(ip string, cost float64) bool {
+func (l *PerIP) Allow(ip string, cost float64) bool {
 	if l == nil {
 		return true
 	}
@@ -57,7 +63,7 @@ func (l *ipLimiter) allow(ip string, cost float64) bool {
 }
 
 // sweep forgets the buckets that are full again.
-func (l *ipLimiter) sweep(now time.Time) {
+func (l *PerIP) sweep(now time.Time) {
 	for ip, b := range l.buckets {
 		if now.Sub(b.at) > time.Minute {
 			delete(l.buckets, ip)
