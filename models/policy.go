@@ -66,6 +66,12 @@ func (s *Strings) Scan(src any) error {
 	return errors.New("strings: unexpected type")
 }
 
+// Units of an answer-time promise.
+const (
+	PromiseHours = "hours" // working hours on the working calendar
+	PromiseDays  = "days"  // working days: the same clock time so many working days later
+)
+
 // Handling of cases on a channel.
 const (
 	HandlingHandled = "handled" // questions are answered on the channel
@@ -74,21 +80,24 @@ const (
 
 // PolicyDecision is what a policy says about one channel.
 type PolicyDecision struct {
-	ID                  string `gorm:"primaryKey"`
-	PolicyID            string
-	Position            int
-	Channel             string
-	ChannelName         Text
-	Purposes            Strings
-	Handling            string
-	RoutedTo            Text
-	ResponseTargetHours *float64
-	StaffedHours        Text
-	Owner               string
-	Tone                Text
-	Text                Text
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	ID          string `gorm:"primaryKey"`
+	PolicyID    string
+	Position    int
+	Channel     string
+	ChannelName Text
+	Purposes    Strings
+	Handling    string
+	RoutedTo    Text
+	// ResponseTarget is the answer-time promise in ResponseTargetUnit
+	// (PromiseHours or PromiseDays), as staff wrote it; nil: no promise.
+	ResponseTarget     *float64
+	ResponseTargetUnit string
+	StaffedHours       Text
+	Owner              string
+	Tone               Text
+	Text               Text
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // PolicyEvidence is a figure a decision cites.

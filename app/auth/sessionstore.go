@@ -30,9 +30,11 @@ const (
 // SessionStore is a gorilla/sessions Store with two kinds of session. A
 // signed-in session lives in the database and the cookie holds only its
 // signed id, so that logout, deactivation and password changes end it on
-// the server. An anonymous visitor's session (participant id, CSRF token,
-// draft links) lives in the signed cookie itself: no database write per
-// visitor, and nothing to lose that the visitor does not hold anyway.
+// the server. An anonymous visitor's session (CSRF token, draft links)
+// lives in the signed cookie itself: no database write per visitor, and
+// nothing to lose that the visitor does not hold anyway. The anonymous
+// participant id is never stored here (the web layer keeps it in a cookie
+// of its own); a row is saved without it.
 type SessionStore struct {
 	db      *gorm.DB
 	codecs  []securecookie.Codec
@@ -146,6 +148,9 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 }
 
 func (s *SessionStore) saveRow(ctx context.Context, sess *sessions.Session) error {
+	// The anonymous participant id never goes into the database next to
+	// the person: the row would tie them to what they did anonymously.
+	delete(sess.Values, KeyParticipant)
 	if sess.ID == "" {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
@@ -169,6 +174,14 @@ func (s *SessionStore) saveRow(ctx context.Context, sess *sessions.Session) erro
 		Columns:   []clause.Column{{Name: "id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"data", "account_id", "citizen_id", "updated_at", "expires_at"}),
 	}).Create(&row).Error
+}
+
+// DecodeRow decodes the data column of a row of the sessions table (for
+// tests and audits of what a row holds).
+func (s *SessionStore) DecodeRow(name, data string) (map[interface{}]interface{}, error) {
+	values := map[interface{}]interface{}{}
+	err := securecookie.DecodeMulti(name, data, &values, s.codecs...)
+	return values, err
 }
 
 // Renew gives the session a fresh id (at login and logout), deleting the old

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/models"
@@ -65,6 +66,12 @@ func (s *Store) Export(ctx context.Context, id string) (map[string]any, error) {
 // (deletePosts: their posts go too, else they stay without the name), their
 // sessions end, their mail is dropped or emptied, their sign-in links and
 // the account are deleted. Afterwards no table holds their address or name.
+//
+// The citizen's row is read FOR UPDATE first (PostgreSQL; SQLite's write
+// transactions hold the database from BEGIN): a feature that mails a
+// citizen reads their row FOR SHARE in the transaction that queues the
+// mail, so either that mail is queued before and is dropped here, or it
+// finds no citizen.
 func (s *Store) Delete(ctx context.Context, id string, deletePosts bool) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c models.Citizen
@@ -74,10 +81,18 @@ func (s *Store) Delete(ctx context.Context, id string, deletePosts bool) error {
 			}
 			return err
 		}
+		// The features lock their rows (ideas) first, the citizen's row
+		// after: a status change holds an idea and then reads its citizens
+		// FOR SHARE to mail them, so taking the citizen first could
+		// deadlock with it. Once the citizen's row is locked, no mail to
+		// them can be queued until the row is gone.
 		for _, f := range s.features {
 			if err := f.Forget(tx, id, deletePosts); err != nil {
 				return err
 			}
+		}
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&c).Error; err != nil {
+			return err
 		}
 		if err := tx.Where("citizen_id = ?", id).Delete(&models.Session{}).Error; err != nil {
 			return err

@@ -3,15 +3,26 @@ package citizens
 import (
 	"errors"
 	"net/url"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/web/page"
 	"github.com/inspraak/inspraak/models"
 )
+
+// FreshSignIn is how recent the session's sign-in must be to download the
+// citizen's data or delete the account: a session left open on a shared
+// computer, or a stolen cookie, does not reach them.
+const FreshSignIn = time.Hour
+
+// ErrSignInAgain refuses the download or the deletion (403) to a session
+// that signed in longer than FreshSignIn ago.
+var ErrSignInAgain = &apperr.Refused{MessageID: "citizen.fresh_required"}
 
 // Handlers serves the sign-in pages, the citizen's own pages and the API.
 type Handlers struct {
@@ -19,12 +30,37 @@ type Handlers struct {
 	render  *page.Renderer
 	signIn  func(*page.Session, *models.Citizen)
 	signOut func(*page.Session)
+	forget  func(*fiber.Ctx)
 }
 
 // NewHandlers returns the handlers; signIn and signOut bind a citizen to
 // the session or unbind them (the web package owns the session rules).
 func NewHandlers(store *Store, render *page.Renderer, signIn func(*page.Session, *models.Citizen), signOut func(*page.Session)) *Handlers {
-	return &Handlers{store: store, render: render, signIn: signIn, signOut: signOut}
+	return &Handlers{store: store, render: render, signIn: signIn, signOut: signOut, forget: func(*fiber.Ctx) {}}
+}
+
+// WithForgetCaller sets what else to forget of the request's caller when
+// a citizen deletes their account (the web package's stored API answers).
+func (h *Handlers) WithForgetCaller(f func(*fiber.Ctx)) *Handlers {
+	h.forget = f
+	return h
+}
+
+// fresh tells whether the session signed in within FreshSignIn.
+func (h *Handlers) fresh(c *fiber.Ctx) bool {
+	s := page.Sess(c)
+	if s == nil {
+		return false
+	}
+	at := s.Int64(auth.KeyAuthAt)
+	return at > 0 && h.store.now().Sub(time.Unix(at, 0)) <= FreshSignIn
+}
+
+// signInAgain asks for a fresh sign-in link before the download or the
+// deletion; next is where the link leads.
+func (h *Handlers) signInAgain(c *fiber.Ctx, next string) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return h.render.Render(c, fiber.StatusForbidden, "citizens/fresh", fiber.Map{"Me": page.Citizen(c), "Next": next})
 }
 
 // orMe is where to go after signing in.
@@ -78,11 +114,16 @@ func (h *Handlers) Sent(c *fiber.Ctx) error {
 // to check them do not use it up.
 func (h *Handlers) LinkPage(c *fiber.Ctx) error {
 	token := utils.CopyString(c.Params("token"))
-	if err := h.store.Check(c.UserContext(), token); err != nil {
+	email, err := h.store.LinkEmail(c.UserContext(), token)
+	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return h.render.Render(c, fiber.StatusOK, "citizens/confirm", fiber.Map{"Action": "/signin/" + token, "Staff": page.Account(c) != nil})
+	// The page names (masked) the address the link signs in: a link that
+	// someone forwarded to sign the visitor in to their account shows an
+	// address that is not the visitor's.
+	return h.render.Render(c, fiber.StatusOK, "citizens/confirm", fiber.Map{"Action": "/signin/" + token, "Staff": page.Account(c) != nil,
+		"Masked": MaskEmail(email)})
 }
 
 // UseLink signs the citizen of the link in, under a new session id, and
@@ -140,8 +181,12 @@ func (h *Handlers) SaveMe(c *fiber.Ctx) error {
 	return c.Redirect("/me?lang="+url.QueryEscape(lang), fiber.StatusSeeOther)
 }
 
-// Data downloads what the platform keeps about the citizen, as JSON.
+// Data downloads what the platform keeps about the citizen, as JSON (after
+// a recent sign-in).
 func (h *Handlers) Data(c *fiber.Ctx) error {
+	if !h.fresh(c) {
+		return h.signInAgain(c, "/me")
+	}
 	d, err := h.store.Export(c.UserContext(), page.Citizen(c).ID)
 	if err != nil {
 		return err
@@ -154,14 +199,22 @@ func (h *Handlers) Data(c *fiber.Ctx) error {
 // DeleteForm asks the citizen to confirm the deletion, and whether their
 // posts go too: it cannot be undone, so it takes a second, deliberate step.
 func (h *Handlers) DeleteForm(c *fiber.Ctx) error {
+	if !h.fresh(c) {
+		return h.signInAgain(c, "/me/delete")
+	}
 	return h.render.Render(c, fiber.StatusOK, "citizens/delete", fiber.Map{"Me": page.Citizen(c)})
 }
 
-// Delete deletes the account (after DeleteForm) and signs out.
+// Delete deletes the account (after DeleteForm, and a recent sign-in) and
+// signs out.
 func (h *Handlers) Delete(c *fiber.Ctx) error {
+	if !h.fresh(c) {
+		return h.signInAgain(c, "/me/delete")
+	}
 	if err := h.store.Delete(c.UserContext(), page.Citizen(c).ID, c.FormValue("delete_posts") == "yes"); err != nil {
 		return err
 	}
+	h.forget(c)
 	sess := page.Sess(c)
 	h.signOut(sess)
 	sess.Flash("citizen.deleted")
@@ -176,4 +229,72 @@ func (h *Handlers) APIMe(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(ToJSON(cit))
+}
+
+// APISignIn mails a sign-in link: {email, next?} -> 202, the same answer
+// for every valid address, known or not; 429 past the limits.
+func (h *Handlers) APISignIn(c *fiber.Ctx) error {
+	var in struct {
+		Email string `json:"email"`
+		Next  string `json:"next"`
+	}
+	if err := page.BindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.store.RequestSignIn(c.UserContext(), in.Email, page.L(c).Lang, in.Next, page.ClientIP(c)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "sent"})
+}
+
+// APIUpdateMe changes the signed-in citizen's display_name, language and
+// notify_by_email (each optional) and returns the citizen.
+func (h *Handlers) APIUpdateMe(c *fiber.Ctx) error {
+	var ch Changes
+	if err := page.BindJSON(c, &ch); err != nil {
+		return err
+	}
+	cit, err := h.store.Patch(c.UserContext(), page.Citizen(c).ID, ch)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(ToJSON(cit))
+}
+
+// APIData returns what the platform keeps about the signed-in citizen
+// (after a recent sign-in, else 403).
+func (h *Handlers) APIData(c *fiber.Ctx) error {
+	if !h.fresh(c) {
+		return ErrSignInAgain
+	}
+	d, err := h.store.Export(c.UserContext(), page.Citizen(c).ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(d)
+}
+
+// APIDelete deletes the signed-in citizen's account (after a recent
+// sign-in, else 403): {delete_posts: bool}, required -> 204, signed out.
+func (h *Handlers) APIDelete(c *fiber.Ctx) error {
+	if !h.fresh(c) {
+		return ErrSignInAgain
+	}
+	var in struct {
+		DeletePosts *bool `json:"delete_posts"`
+	}
+	if err := page.BindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.DeletePosts == nil {
+		return apperr.Invalid("delete_posts", "validation.required")
+	}
+	if err := h.store.Delete(c.UserContext(), page.Citizen(c).ID, *in.DeletePosts); err != nil {
+		return err
+	}
+	h.forget(c)
+	h.signOut(page.Sess(c))
+	return c.SendStatus(fiber.StatusNoContent)
 }

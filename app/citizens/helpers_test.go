@@ -15,7 +15,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/web"
 	"github.com/inspraak/inspraak/app/webtest"
 	"github.com/inspraak/inspraak/models"
@@ -105,10 +104,10 @@ func sessionValues(t *testing.T, b *webtest.Browser) map[interface{}]interface{}
 	return s.Values
 }
 
+// participant is b's anonymous participant id, from its own cookie.
 func participant(t *testing.T, b *webtest.Browser) string {
 	t.Helper()
-	p, _ := sessionValues(t, b)[auth.KeyParticipant].(string)
-	return p
+	return b.E.Srv.ParticipantOf(b.Cookies[web.ParticipantCookie])
 }
 
 func count(t *testing.T, e *webtest.Env, table, where string, args ...any) int64 {

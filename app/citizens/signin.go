@@ -126,7 +126,35 @@ func (s *Store) RequestSignIn(ctx context.Context, email, lang, next, clientIP s
 // Check tells whether token is a working sign-in link, without using it:
 // nil, or ErrLinkUnknown, ErrLinkUsed or ErrLinkExpired.
 func (s *Store) Check(ctx context.Context, token string) error {
-	return s.why(s.db.WithContext(ctx), HashToken(token), s.now())
+	_, err := s.LinkEmail(ctx, token)
+	return err
+}
+
+// LinkEmail returns the address that the working sign-in link of token
+// signs in, without using it; or ErrLinkUnknown, ErrLinkUsed or
+// ErrLinkExpired.
+func (s *Store) LinkEmail(ctx context.Context, token string) (string, error) {
+	db, hash := s.db.WithContext(ctx), HashToken(token)
+	if err := s.why(db, hash, s.now()); err != nil {
+		return "", err
+	}
+	var link models.CitizenSignIn
+	if err := db.Select("email").Where("token_hash = ?", hash).Take(&link).Error; err != nil {
+		return "", err
+	}
+	return link.Email, nil
+}
+
+// MaskEmail shows enough of an address for its owner to recognize it and
+// little to anyone else: the first character of the name, dots, and the
+// domain ("a•••@example.dk").
+func MaskEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 {
+		return "•••"
+	}
+	r, _ := utf8.DecodeRuneInString(email)
+	return string(r) + "•••" + email[at:]
 }
 
 // why says what is wrong with the link of hash at now, or nil.

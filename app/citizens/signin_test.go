@@ -64,15 +64,24 @@ func TestSignInWithEmailedLink(t *testing.T) {
 			t.Fatal("the token itself is stored")
 		}
 
-		// Opening the link (as a mail scanner would) uses nothing up.
+		// Opening the link (as a mail scanner would) uses nothing up. The
+		// page names the address the link signs in, masked, and warns
+		// whoever it is not theirs (a forwarded link would sign them in to
+		// someone else's account).
 		page := b.Get(path + "?lang=nl")
-		webtest.Contains(t, page, "Inloggen bij Inspraak", `action="`+path+`"`)
+		webtest.Contains(t, page, "Inloggen bij Inspraak", `action="`+path+`"`, "Met deze link logt u in als a•••@example.org.",
+			"Is dit niet uw adres? Ga dan niet verder")
+		if strings.Contains(page.Body, "anna@example.org") {
+			t.Fatal("the link page shows the whole address")
+		}
+		webtest.Contains(t, b.Get(path+"?lang=da"), "Dette link logger dig ind som a•••@example.org.", "Er det ikke din adresse? Så fortsæt ikke")
+		webtest.Contains(t, b.Get(path+"?lang=en"), "This link signs you in as a•••@example.org.", "Not your address? Then do not continue")
 		if count(t, e, "citizen_sign_ins", "used_at IS NOT NULL") != 0 || count(t, e, "citizens", "1 = 1") != 0 {
 			t.Fatal("a GET used the link")
 		}
 
-		// The button signs in under a new session id, keeps the anonymous
-		// participant and goes on to where the visitor was.
+		// The button signs in under a new session id and a new anonymous
+		// participant id, and goes on to where the visitor was.
 		old := b.Cookies[web.SessionCookie]
 		a = useLink(t, b, path)
 		if a.Status != http.StatusSeeOther || a.Header.Get("Location") != "/ideas/abc?sort=new" {
@@ -81,7 +90,7 @@ func TestSignInWithEmailedLink(t *testing.T) {
 		if b.Cookies[web.SessionCookie] == old {
 			t.Fatal("the session id was not renewed")
 		}
-		if p := participant(t, b); p != before {
+		if p := participant(t, b); p == before || p == "" {
 			t.Fatalf("participant %q became %q", before, p)
 		}
 		var c models.Citizen
@@ -330,6 +339,21 @@ func TestPurgeDeletesOldLinks(t *testing.T) {
 			t.Fatal("purged the wrong links")
 		}
 	})
+}
+
+func TestMaskEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"anna@example.dk":      "a•••@example.dk",
+		"a@example.dk":         "a•••@example.dk",
+		"øjvind.lund@post.dk":  "ø•••@post.dk",
+		"first.last@x.example": "f•••@x.example",
+		"not-an-address":       "•••",
+		"@example.dk":          "•••",
+	} {
+		if got := citizens.MaskEmail(in); got != want {
+			t.Errorf("MaskEmail(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestLocalPath(t *testing.T) {

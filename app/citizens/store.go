@@ -107,24 +107,48 @@ func (s *Store) Get(ctx context.Context, id string) (*models.Citizen, error) {
 // preference, and returns the saved citizen. The name is stored as typed,
 // as text: pages escape it.
 func (s *Store) Update(ctx context.Context, id, displayName, language string, notifyByEmail bool) (*models.Citizen, error) {
-	displayName = strings.TrimSpace(displayName)
+	return s.Patch(ctx, id, Changes{DisplayName: &displayName, Language: &language, NotifyByEmail: &notifyByEmail})
+}
+
+// Changes are the fields of a citizen to change; nil leaves one as it is.
+type Changes struct {
+	DisplayName   *string `json:"display_name"`
+	Language      *string `json:"language"`
+	NotifyByEmail *bool   `json:"notify_by_email"`
+}
+
+// Patch changes the given fields of a citizen, checked as Update checks
+// them, and returns the saved citizen.
+func (s *Store) Patch(ctx context.Context, id string, ch Changes) (*models.Citizen, error) {
 	v := &apperr.Validation{}
-	if msg := textcheck.Line(displayName, MaxDisplayName, false); msg != "" {
-		v.Add("display_name", msg)
+	set := map[string]any{}
+	if ch.DisplayName != nil {
+		name := strings.TrimSpace(*ch.DisplayName)
+		if msg := textcheck.Line(name, MaxDisplayName, false); msg != "" {
+			v.Add("display_name", msg)
+		}
+		set["display_name"] = name
 	}
-	if !slices.Contains(config.Languages, language) {
-		v.Add("language", "validation.choice_invalid")
+	if ch.Language != nil {
+		if !slices.Contains(config.Languages, *ch.Language) {
+			v.Add("language", "validation.choice_invalid")
+		}
+		set["language"] = *ch.Language
+	}
+	if ch.NotifyByEmail != nil {
+		set["notify_by_email"] = *ch.NotifyByEmail
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	res := s.db.WithContext(ctx).Model(&models.Citizen{}).Where("id = ?", id).
-		Updates(map[string]any{"display_name": displayName, "language": language, "notify_by_email": notifyByEmail})
-	if res.Error != nil {
-		return nil, res.Error
-	}
-	if res.RowsAffected == 0 {
-		return nil, apperr.ErrNotFound
+	if len(set) > 0 {
+		res := s.db.WithContext(ctx).Model(&models.Citizen{}).Where("id = ?", id).Updates(set)
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil, apperr.ErrNotFound
+		}
 	}
 	return s.Get(ctx, id)
 }

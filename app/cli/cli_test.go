@@ -95,6 +95,7 @@ func TestTokenCreateAndDemo(t *testing.T) {
 			t.Fatalf("demo twice: exit %d, err %q", code, errs)
 		}
 		checkDemoPanel(t, c)
+		checkDemoPolicy(t, c, out)
 		code, out, _ = c.run("", "token", "create", "--email", "staff@inspraak.example")
 		tok := strings.TrimSpace(out)
 		if code != 0 || !strings.HasPrefix(tok, "isp_") || len(tok) < 40 {

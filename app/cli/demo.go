@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -12,11 +13,18 @@ import (
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/auth"
+	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/db"
+	"github.com/inspraak/inspraak/app/i18n"
 	"github.com/inspraak/inspraak/app/ideas"
+	"github.com/inspraak/inspraak/app/live"
+	"github.com/inspraak/inspraak/app/moderation"
 	"github.com/inspraak/inspraak/app/panels"
+	"github.com/inspraak/inspraak/app/policy"
+	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/app/townhall"
+	"github.com/inspraak/inspraak/app/web"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -34,22 +42,22 @@ var demoAccounts = []auth.AccountInput{
 }
 
 func demo(env Env, args []string) error {
-	if err := flags(env, "demo", "Loads demo content (accounts, a survey with simulated responses and a citizen panel invited to it) and prints the demo logins. Running it again changes nothing.", args, func(*flag.FlagSet) {}); err != nil {
+	if err := flags(env, "demo", "Loads demo content (accounts, a survey with simulated responses and a citizen panel invited to it, town halls, an idea collection and a published channel policy built on them) and prints the demo logins. Running it again changes nothing.", args, func(*flag.FlagSet) {}); err != nil {
 		return err
 	}
-	_, _, gdb, err := open(env)
+	cfg, log, gdb, err := open(env)
 	if err != nil {
 		return err
 	}
 	defer db.Close(gdb)
-	if err := loadDemo(env, gdb); err != nil {
+	if err := loadDemo(env, cfg, log, gdb); err != nil {
 		return err
 	}
 	return nil
 }
 
 // loadDemo adds whatever demo content is missing and prints the logins.
-func loadDemo(env Env, gdb *gorm.DB) error {
+func loadDemo(env Env, cfg config.Config, log *slog.Logger, gdb *gorm.DB) error {
 	store := auth.NewStore(gdb)
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Demo logins (password for all: "+DemoPassword+")")
@@ -113,5 +121,47 @@ func loadDemo(env Env, gdb *gorm.DB) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Idea collection %q at /consultations/%s (about 40 ideas, %d supports, %d comments)\n", cons.Title.In("en"), cons.ID, ideas.DemoSupports, ideas.DemoComments)
+	// A channel policy cites public figures only: the demo survey's
+	// results page is published.
+	if !sv.PublishResults {
+		if err := surveys.NewStore(gdb).SetPublishResults(context.Background(), sv.ID, true); err != nil {
+			return err
+		}
+	}
+	refs := policy.DemoRefs{SurveyID: sv.ID, ConsultationID: cons.ID}
+	var th int64
+	if err := gdb.Model(&models.TownHall{}).Where("id = ?", townhall.DemoArchiveID).Count(&th).Error; err != nil {
+		return err
+	}
+	if th > 0 {
+		refs.TownHallID = townhall.DemoArchiveID
+	}
+	ps, err := demoPolicyStore(env, cfg, log, gdb)
+	if err != nil {
+		return err
+	}
+	pol, _, err := policy.SeedDemo(context.Background(), ps, refs, createdBy)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Channel policy %q published at /policies/%s (measured at /staff/measurements)\n", pol.Title.In("en"), pol.ID)
 	return nil
+}
+
+// demoPolicyStore is the channel policy store wired as the server wires
+// it, so that the demo policy's baselines are the figures the pages show.
+func demoPolicyStore(env Env, cfg config.Config, log *slog.Logger, gdb *gorm.DB) (*policy.Store, error) {
+	zone, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := i18n.Load(env.Assets.Locales, config.Languages, cfg.DefaultLanguage, zone)
+	if err != nil {
+		return nil, err
+	}
+	svs := surveys.NewStore(gdb).WithZone(zone)
+	mod := moderation.NewStore(gdb, nil)
+	return web.NewPolicyStore(web.PolicyDeps{DB: gdb, Zone: zone, Bundle: bundle, Surveys: svs, Results: results.NewStore(gdb, svs),
+		TownHalls: townhall.NewStore(gdb, live.New(gdb, log), mod, nil, townhall.WithLogger(log)),
+		Ideas:     ideas.NewStore(gdb, mod, nil, nil)}), nil
 }

@@ -42,7 +42,7 @@ func serve(env Env, args []string) error {
 	}
 	if n == 0 && !cfg.Postgres() && cfg.DemoOnEmpty {
 		log.Warn("empty database: loading demo content; change or deactivate the demo accounts before real use")
-		if err := loadDemo(env, gdb); err != nil {
+		if err := loadDemo(env, cfg, log, gdb); err != nil {
 			return err
 		}
 	} else if n == 0 {

@@ -30,13 +30,18 @@ type Config struct {
 	IdleTimeout       time.Duration
 	AbsoluteTimeout   time.Duration
 	ParticipantMaxAge time.Duration
-	TrustedProxies    []string
-	DBMaxOpenConns    int
-	DBMaxIdleConns    int
-	ShutdownTimeout   time.Duration
-	LogLevel          string
-	LogFormat         string
-	TimeZone          string
+	// CitizenIdleTimeout and CitizenAbsoluteTimeout end a citizen's session
+	// (signed in by an emailed link): longer than staff's, as a citizen's
+	// account reaches no one else's data.
+	CitizenIdleTimeout     time.Duration
+	CitizenAbsoluteTimeout time.Duration
+	TrustedProxies         []string
+	DBMaxOpenConns         int
+	DBMaxIdleConns         int
+	ShutdownTimeout        time.Duration
+	LogLevel               string
+	LogFormat              string
+	TimeZone               string
 	// DemoOnEmpty loads the demo accounts when an SQLite database has none.
 	DemoOnEmpty bool
 	BodyLimit   int
@@ -101,6 +106,8 @@ func Load(getenv Getenv) (Config, error) {
 	c.IdleTimeout = dur("SESSION_IDLE_TIMEOUT", "30m")
 	c.AbsoluteTimeout = dur("SESSION_ABSOLUTE_TIMEOUT", "12h")
 	c.ParticipantMaxAge = dur("PARTICIPANT_MAX_AGE", "4320h")
+	c.CitizenIdleTimeout = dur("CITIZEN_IDLE_TIMEOUT", "720h")
+	c.CitizenAbsoluteTimeout = dur("CITIZEN_ABSOLUTE_TIMEOUT", "2160h")
 	c.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT", "20s")
 	c.LiveHeartbeat = dur("LIVE_HEARTBEAT", "30s")
 	c.DBMaxOpenConns = num("DB_MAX_OPEN_CONNS", 20)

@@ -14,7 +14,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.DataDir != "./data" || c.DefaultLanguage != "da" || c.Postgres() || c.SecureCookies() ||
-		c.IdleTimeout != 30*time.Minute || c.AbsoluteTimeout != 12*time.Hour || c.BodyLimit != 1<<20 || !c.DemoOnEmpty || len(c.TrustedProxies) != 0 {
+		c.IdleTimeout != 30*time.Minute || c.AbsoluteTimeout != 12*time.Hour || c.BodyLimit != 1<<20 || !c.DemoOnEmpty || len(c.TrustedProxies) != 0 ||
+		c.CitizenIdleTimeout != 30*24*time.Hour || c.CitizenAbsoluteTimeout != 90*24*time.Hour {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -23,13 +24,13 @@ func TestValidation(t *testing.T) {
 	_, err := Load(env(map[string]string{
 		"DEFAULT_LANGUAGE": "de", "BASE_URL": "ftp://x", "DATABASE_URL": "mysql://x", "SESSION_SECRET": "short",
 		"SESSION_IDLE_TIMEOUT": "soon", "DB_MAX_OPEN_CONNS": "-1", "TRUSTED_PROXIES": "10.0.0.0/8, nonsense",
-		"LOG_FORMAT": "xml", "TIMEZONE": "Mars/Base", "DEMO_ON_EMPTY": "maybe",
+		"LOG_FORMAT": "xml", "TIMEZONE": "Mars/Base", "DEMO_ON_EMPTY": "maybe", "CITIZEN_IDLE_TIMEOUT": "-1h",
 	}))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
 	for _, name := range []string{"DEFAULT_LANGUAGE", "BASE_URL", "DATABASE_URL", "SESSION_SECRET", "SESSION_IDLE_TIMEOUT",
-		"DB_MAX_OPEN_CONNS", "TRUSTED_PROXIES", "LOG_FORMAT", "TIMEZONE", "DEMO_ON_EMPTY"} {
+		"DB_MAX_OPEN_CONNS", "TRUSTED_PROXIES", "LOG_FORMAT", "TIMEZONE", "DEMO_ON_EMPTY", "CITIZEN_IDLE_TIMEOUT"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("no message about %s in %v", name, err)
 		}

@@ -188,8 +188,11 @@ func (h *Handlers) APISubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	idea, err := h.store.Submit(ctx, cons, p, in)
-	if err != nil {
+	var idea *models.Idea
+	if err := h.post(c, cons.ID, p, true, func() (err error) {
+		idea, err = h.store.Submit(ctx, cons, p, in)
+		return err
+	}); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(h.ideaJSON(idea))
@@ -256,22 +259,32 @@ type commentJSON struct {
 	Body        string        `json:"body,omitempty"`
 	Visibility  string        `json:"visibility"`
 	Rule        string        `json:"rule,omitempty"`
+	Note        string        `json:"note,omitempty"`
+	Mine        bool          `json:"mine,omitempty"`
 	CreatedAt   time.Time     `json:"created_at"`
 	Replies     []commentJSON `json:"replies,omitempty"`
 }
 
-func toCommentJSON(cm *models.IdeaComment) commentJSON {
-	out := commentJSON{ID: cm.ID, ParentID: cm.ParentID, Visibility: cm.Visibility, CreatedAt: cm.CreatedAt}
-	if cm.Visibility == models.PostHidden {
+// toCommentJSON is a comment as its reader may see it: a hidden one of
+// someone else as its house rule only; their own (mine) in full, with the
+// rule and the moderator's note when it was hidden or rejected.
+func toCommentJSON(cm *models.IdeaComment, mine bool) commentJSON {
+	out := commentJSON{ID: cm.ID, ParentID: cm.ParentID, Visibility: cm.Visibility, CreatedAt: cm.CreatedAt, Mine: mine}
+	if cm.Visibility == models.PostHidden || cm.Visibility == models.PostRejected {
 		out.Rule = cm.RuleKey
-	} else {
+	}
+	if mine || cm.Visibility != models.PostHidden {
 		out.DisplayName, out.Body = cm.DisplayName, cm.Body
+	}
+	if mine {
+		out.Note = cm.ModNote
 	}
 	return out
 }
 
 // APIComments is an idea's thread: top-level comments with their replies;
-// hidden ones name the house rule instead of their text.
+// hidden ones name the house rule instead of their text, except to their
+// author, who also sees their own waiting and rejected comments.
 func (h *Handlers) APIComments(c *fiber.Ctx) error {
 	idea, cons, err := h.ideaAndConsultation(c, "id")
 	if err != nil {
@@ -280,15 +293,15 @@ func (h *Handlers) APIComments(c *fiber.Ctx) error {
 	if !Published(idea.Visibility) {
 		return apperr.ErrNotFound
 	}
-	thread, err := h.store.Thread(c.UserContext(), idea.ID, h.knownKey(c, cons))
+	thread, err := h.store.Thread(c.UserContext(), idea.ID, h.viewer(c, cons))
 	if err != nil {
 		return err
 	}
 	out := make([]commentJSON, len(thread))
 	for i := range thread {
-		out[i] = toCommentJSON(&thread[i].IdeaComment)
+		out[i] = toCommentJSON(&thread[i].IdeaComment, thread[i].Mine)
 		for j := range thread[i].Replies {
-			out[i].Replies = append(out[i].Replies, toCommentJSON(&thread[i].Replies[j]))
+			out[i].Replies = append(out[i].Replies, toCommentJSON(&thread[i].Replies[j].IdeaComment, thread[i].Replies[j].Mine))
 		}
 	}
 	return c.JSON(fiber.Map{"comments": out})
@@ -308,9 +321,12 @@ func (h *Handlers) APIComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cm, err := h.store.Comment(c.UserContext(), cons, idea.ID, p, in)
-	if err != nil {
+	var cm *models.IdeaComment
+	if err := h.post(c, cons.ID, p, false, func() (err error) {
+		cm, err = h.store.Comment(c.UserContext(), cons, idea.ID, p, in)
+		return err
+	}); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toCommentJSON(cm))
+	return c.Status(fiber.StatusCreated).JSON(toCommentJSON(cm, true))
 }

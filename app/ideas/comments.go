@@ -41,12 +41,9 @@ func (s *Store) Comment(ctx context.Context, c *models.Consultation, ideaID stri
 		return nil, err
 	}
 	now := s.now()
-	name := in.DisplayName
-	if name == "" {
-		name = p.Name
-	}
+	// An empty name means none (see Submit).
 	cm := &models.IdeaComment{ID: models.NewID(), IdeaID: ideaID, ConsultationID: c.ID, Participant: p.Key,
-		CitizenID: p.CitizenID, DisplayName: name, Body: in.Body, Visibility: models.PostPublished, CreatedAt: now, UpdatedAt: now}
+		CitizenID: p.CitizenID, DisplayName: in.DisplayName, Body: in.Body, Visibility: models.PostPublished, CreatedAt: now, UpdatedAt: now}
 	if c.Moderation == models.ModerationPre {
 		cm.Visibility = models.PostPending
 	}
@@ -112,24 +109,39 @@ func (s *Store) recount(tx *gorm.DB, ideaID string) error {
 		WHERE idea_id = ? AND visibility = ?) WHERE id = ?`, ideaID, models.PostPublished, ideaID).Error
 }
 
-// CommentView is a comment with its replies, as a thread shows it.
-type CommentView struct {
+// ThreadComment is a comment as a thread shows it to one viewer.
+type ThreadComment struct {
 	models.IdeaComment
-	Replies []models.IdeaComment
+	// Mine: the viewer wrote it. They see it in every moderation state,
+	// with the house rule and the moderator's note when it was rejected or
+	// hidden.
+	Mine bool
+}
+
+// CommentView is a top-level comment with its replies.
+type CommentView struct {
+	ThreadComment
+	Replies []ThreadComment
 }
 
 // Thread lists an idea's top-level comments, oldest first, each with its
 // replies. Hidden comments stay in place (the page says a moderator hid
-// them, under which rule); rejected ones are left out; pending ones only
-// for their author (key).
-func (s *Store) Thread(ctx context.Context, ideaID, key string) ([]CommentView, error) {
+// them, under which rule); pending and rejected ones are shown only to
+// their author (v), who learns why a moderator did not publish them.
+func (s *Store) Thread(ctx context.Context, ideaID string, v Viewer) ([]CommentView, error) {
 	var rows []models.IdeaComment
+	shown := []string{models.PostPublished, models.PostHidden}
+	own := []string{models.PostPending, models.PostRejected}
 	q := s.db.WithContext(ctx).Where("idea_id = ?", ideaID)
-	if key != "" {
-		q = q.Where("visibility IN ? OR (visibility = ? AND participant = ?)",
-			[]string{models.PostPublished, models.PostHidden}, models.PostPending, key)
-	} else {
-		q = q.Where("visibility IN ?", []string{models.PostPublished, models.PostHidden})
+	switch {
+	case v.Key != "" && v.CitizenID != "":
+		q = q.Where("visibility IN ? OR (visibility IN ? AND (participant = ? OR citizen_id = ?))", shown, own, v.Key, v.CitizenID)
+	case v.Key != "":
+		q = q.Where("visibility IN ? OR (visibility IN ? AND participant = ?)", shown, own, v.Key)
+	case v.CitizenID != "":
+		q = q.Where("visibility IN ? OR (visibility IN ? AND citizen_id = ?)", shown, own, v.CitizenID)
+	default:
+		q = q.Where("visibility IN ?", shown)
 	}
 	if err := q.Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, err
@@ -139,13 +151,13 @@ func (s *Store) Thread(ctx context.Context, ideaID, key string) ([]CommentView, 
 	for _, r := range rows {
 		if r.ParentID == nil {
 			at[r.ID] = len(out)
-			out = append(out, CommentView{IdeaComment: r})
+			out = append(out, CommentView{ThreadComment: ThreadComment{IdeaComment: r, Mine: v.Owns(r.Participant, r.CitizenID)}})
 		}
 	}
 	for _, r := range rows {
 		if r.ParentID != nil {
 			if i, ok := at[*r.ParentID]; ok {
-				out[i].Replies = append(out[i].Replies, r)
+				out[i].Replies = append(out[i].Replies, ThreadComment{IdeaComment: r, Mine: v.Owns(r.Participant, r.CitizenID)})
 			}
 		}
 	}

@@ -145,8 +145,8 @@ func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, cr
 	return c, nil
 }
 
-// UpdateConsultation changes a consultation. A category that ideas use
-// cannot be removed.
+// UpdateConsultation changes what staff write of a consultation (not its
+// counts). A category that ideas use cannot be removed.
 func (s *Store) UpdateConsultation(ctx context.Context, id string, in ConsultationInput) error {
 	if err := in.validate(); err != nil {
 		return err
@@ -167,7 +167,9 @@ func (s *Store) UpdateConsultation(ctx context.Context, id string, in Consultati
 	}
 	in.apply(c)
 	c.UpdatedAt = s.now()
-	return s.db.WithContext(ctx).Save(c).Error
+	// Only what staff write: counts such as share_clicks move meanwhile.
+	return s.db.WithContext(ctx).Model(c).Select("title", "description", "background", "categories", "opens_at",
+		"closes_at", "moderation", "anonymous", "updated_at").Updates(c).Error
 }
 
 // Consultation returns one consultation.

@@ -52,6 +52,17 @@ type ExportNotification struct {
 	SeenAt    *time.Time `json:"seen_at"`
 }
 
+// ExportReport is a report a citizen filed, in their data download.
+type ExportReport struct {
+	ID         string     `json:"id"`
+	TargetType string     `json:"target_type"`
+	TargetID   string     `json:"target_id"`
+	Reason     string     `json:"reason"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ResolvedAt *time.Time `json:"resolved_at"`
+	Resolution string     `json:"resolution"`
+}
+
 // ExportData is what idea collection keeps about a citizen.
 type ExportData struct {
 	Ideas         []ExportIdea         `json:"ideas"`
@@ -59,6 +70,22 @@ type ExportData struct {
 	Supports      []string             `json:"supports"`
 	Follows       []string             `json:"follows"`
 	Notifications []ExportNotification `json:"notifications"`
+	Reports       []ExportReport       `json:"reports"`
+}
+
+// citizenKeys are a citizen's participant keys in every consultation: what
+// their reports are filed under (a report keeps no citizen id). The
+// consultations are few, so all of them are taken.
+func (s *Store) citizenKeys(db *gorm.DB, citizenID string) ([]string, error) {
+	var ids []string
+	if err := db.Model(&models.Consultation{}).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.ParticipantKey(id, "c", citizenID)
+	}
+	return keys, nil
 }
 
 func utc(t *time.Time) *time.Time {
@@ -71,10 +98,12 @@ func utc(t *time.Time) *time.Time {
 
 // Export returns what idea collection keeps about a citizen, under
 // "idea_collection": their ideas and comments (in every moderation state),
-// the ids of the ideas they support and follow, and their notifications.
+// the ids of the ideas they support and follow, their notifications and
+// the reports they filed (while signed in).
 func (s *Store) Export(ctx context.Context, citizenID string) (map[string]any, error) {
 	db := s.db.WithContext(ctx)
-	out := ExportData{Ideas: []ExportIdea{}, Comments: []ExportComment{}, Supports: []string{}, Follows: []string{}, Notifications: []ExportNotification{}}
+	out := ExportData{Ideas: []ExportIdea{}, Comments: []ExportComment{}, Supports: []string{}, Follows: []string{},
+		Notifications: []ExportNotification{}, Reports: []ExportReport{}}
 	var ideas []models.Idea
 	if err := db.Where("citizen_id = ?", citizenID).Order("created_at, id").Find(&ideas).Error; err != nil {
 		return nil, err
@@ -106,20 +135,60 @@ func (s *Store) Export(ctx context.Context, citizenID string) (map[string]any, e
 		out.Notifications = append(out.Notifications, ExportNotification{Kind: n.Kind, IdeaID: n.IdeaID, Status: n.Status,
 			CreatedAt: n.CreatedAt.UTC(), SeenAt: utc(n.SeenAt)})
 	}
+	keys, err := s.citizenKeys(db, citizenID)
+	if err != nil {
+		return nil, err
+	}
+	reports, err := s.mod.ReportsBy(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reports {
+		out.Reports = append(out.Reports, ExportReport{ID: r.ID, TargetType: r.TargetType, TargetID: r.TargetID, Reason: r.Reason,
+			CreatedAt: r.CreatedAt.UTC(), ResolvedAt: utc(r.ResolvedAt), Resolution: r.Resolution})
+	}
 	return map[string]any{"idea_collection": out}, nil
 }
 
 // Forget removes a citizen from idea collection inside tx. With
 // deletePosts their ideas and comments are deleted (with what hangs on
-// them: replies, supports, comments of others on their ideas), and the
-// ideas that lose comments are recounted; without, their posts stay, with
-// neither their name nor their citizen id. Either way their follows and
-// notifications go, and their supports stay counted but no longer point
-// to them.
+// them: replies, supports, comments of others on their ideas, and the
+// reports about all of these), and the ideas that lose comments are
+// recounted; without, their posts stay, with neither their name nor their
+// citizen id. Either way their follows, notifications and the reports
+// they filed go, and their supports stay counted but no longer point to
+// them.
+//
+// Locks: the ideas first (theirs, and with deletePosts those they
+// commented on), in id order, then comments, as every transaction here
+// (see lockIdeas); so a comment written meanwhile is waited for, and the
+// recount sees it.
 func (s *Store) Forget(tx *gorm.DB, citizenID string, deletePosts bool) error {
+	keys, err := s.citizenKeys(tx, citizenID)
+	if err != nil {
+		return err
+	}
+	if err := s.mod.DeleteReportsBy(tx, keys); err != nil {
+		return err
+	}
 	if deletePosts {
+		if err := s.lockIdeas(tx, "citizen_id = ? OR id IN (SELECT idea_id FROM idea_comments WHERE citizen_id = ?)", citizenID, citizenID); err != nil {
+			return err
+		}
 		var touched []string
-		if err := tx.Model(&models.IdeaComment{}).Where("citizen_id = ?", citizenID).Distinct("idea_id").Pluck("idea_id", &touched).Error; err != nil {
+		if err := tx.Model(&models.IdeaComment{}).Where("citizen_id = ?", citizenID).Distinct("idea_id").Order("idea_id").Pluck("idea_id", &touched).Error; err != nil {
+			return err
+		}
+		// The reports of what goes: their ideas, every comment on those,
+		// their comments and the replies to them.
+		ideas := tx.Model(&models.Idea{}).Select("id").Where("citizen_id = ?", citizenID)
+		if err := s.mod.DeleteReports(tx, models.TargetIdea, ideas); err != nil {
+			return err
+		}
+		theirs := tx.Model(&models.IdeaComment{}).Select("id").Where("citizen_id = ?", citizenID)
+		comments := tx.Model(&models.IdeaComment{}).Select("id").
+			Where("citizen_id = ? OR parent_id IN (?) OR idea_id IN (?)", citizenID, theirs, ideas)
+		if err := s.mod.DeleteReports(tx, models.TargetComment, comments); err != nil {
 			return err
 		}
 		if err := tx.Where("citizen_id = ?", citizenID).Delete(&models.IdeaComment{}).Error; err != nil {
@@ -134,6 +203,9 @@ func (s *Store) Forget(tx *gorm.DB, citizenID string, deletePosts bool) error {
 			}
 		}
 	} else {
+		if err := s.lockIdeas(tx, "citizen_id = ?", citizenID); err != nil {
+			return err
+		}
 		for _, m := range []any{&models.Idea{}, &models.IdeaComment{}} {
 			if err := tx.Model(m).Where("citizen_id = ?", citizenID).
 				UpdateColumns(map[string]any{"display_name": "", "citizen_id": nil}).Error; err != nil {

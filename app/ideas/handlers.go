@@ -21,12 +21,14 @@ type Handlers struct {
 	zone    *time.Location
 	baseURL string
 	perIP   *ratelimit.PerIP
+	flood   *floodGuard
 }
 
 // NewHandlers returns the idea handlers; perMinute limits the posts,
 // supports and new participants of one client address (0: no limit).
 func NewHandlers(store *Store, mod *moderation.Store, render *page.Renderer, zone *time.Location, baseURL string, perMinute int) *Handlers {
-	return &Handlers{store: store, mod: mod, render: render, zone: zone, baseURL: baseURL, perIP: ratelimit.New(perMinute, nil)}
+	return &Handlers{store: store, mod: mod, render: render, zone: zone, baseURL: baseURL, perIP: ratelimit.New(perMinute, nil),
+		flood: newFloodGuard(store.Now)}
 }
 
 // throttle takes cost from the client address's allowance.
@@ -69,7 +71,7 @@ func (h *Handlers) participant(c *fiber.Ctx, cons *models.Consultation) (Partici
 			return Participant{}, err
 		}
 	}
-	return Participant{Key: h.store.ParticipantKey(cons.ID, "p", page.Participant(c))}, nil
+	return Participant{Key: h.store.ParticipantKey(cons.ID, "p", page.Participant(c)), Anonymous: true}, nil
 }
 
 // knownKey is the visitor's key in cons without creating an anonymous
@@ -87,6 +89,16 @@ func (h *Handlers) knownKey(c *fiber.Ctx, cons *models.Consultation) string {
 		}
 	}
 	return ""
+}
+
+// viewer is the visitor as an author of posts in cons (see Viewer), without
+// creating an anonymous participant.
+func (h *Handlers) viewer(c *fiber.Ctx, cons *models.Consultation) Viewer {
+	v := Viewer{Key: h.knownKey(c, cons)}
+	if cit := page.Citizen(c); cit != nil {
+		v.CitizenID = cit.ID
+	}
+	return v
 }
 
 // ideaAndConsultation reads the idea named by the URL parameter and its

@@ -81,12 +81,10 @@ func (s *Store) Submit(ctx context.Context, c *models.Consultation, p Participan
 		return nil, err
 	}
 	now := s.now()
-	name := in.DisplayName
-	if name == "" {
-		name = p.Name
-	}
+	// An empty name means none: the form pre-fills the profile name, and
+	// someone who clears it posts without a name.
 	idea := &models.Idea{ID: models.NewID(), ConsultationID: c.ID, Participant: p.Key, CitizenID: p.CitizenID,
-		DisplayName: name, Title: in.Title, Body: in.Body, Category: in.Category, Language: in.Language,
+		DisplayName: in.DisplayName, Title: in.Title, Body: in.Body, Category: in.Category, Language: in.Language,
 		Visibility: models.PostPublished, Explanation: models.Text{}, CreatedAt: now, UpdatedAt: now}
 	if c.Moderation == models.ModerationPre {
 		idea.Visibility = models.PostPending

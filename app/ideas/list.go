@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"gorm.io/gorm"
 
@@ -130,8 +132,9 @@ func (s *Store) List(ctx context.Context, c *models.Consultation, q ListQuery) (
 		db = db.Where("category = ?", q.Category)
 	}
 	if q.Search != "" {
-		p := textcheck.LikePattern(q.Search)
-		db = db.Where(`(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(body) LIKE ? ESCAPE '\' OR LOWER(place_label) LIKE ? ESCAPE '\')`, p, p, p)
+		p := textcheck.LikePattern(q.Search) // lower-cased in Go, every letter
+		db = db.Where("("+s.folded("title")+` LIKE ? ESCAPE '\' OR `+s.folded("body")+` LIKE ? ESCAPE '\' OR `+
+			s.folded("place_label")+` LIKE ? ESCAPE '\')`, p, p, p)
 	}
 	col := map[string]string{SortSupports: "supports", SortNew: "created_at", SortComments: "comments"}[q.Sort]
 	if q.Cursor != "" {
@@ -155,6 +158,31 @@ func (s *Store) List(ctx context.Context, c *models.Consultation, q ListQuery) (
 		out.Next = cursor{N: map[string]int{SortSupports: last.Supports, SortComments: last.Comments}[q.Sort], T: last.CreatedAt, ID: last.ID}.encode()
 	}
 	return out, nil
+}
+
+// sqliteUpper are the upper-case letters beyond ASCII that the folding of
+// searches on SQLite lowers itself: Latin-1's, which cover Danish, Dutch,
+// German, the Nordic and the Romance languages.
+const sqliteUpper = "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ"
+
+// folded is SQL for a column in lower case, to match a pattern that Go
+// lower-cased. PostgreSQL's LOWER folds every letter (with a UTF-8
+// collation); SQLite's only ASCII ones, so there the letters of
+// sqliteUpper are replaced first ("Østerbrogade" must match
+// "østerbrogade"). col is a column name from the code, never input.
+func (s *Store) folded(col string) string {
+	if s.pg {
+		return "LOWER(" + col + ")"
+	}
+	var b strings.Builder
+	for range []rune(sqliteUpper) {
+		b.WriteString("REPLACE(")
+	}
+	b.WriteString(col)
+	for _, r := range sqliteUpper {
+		fmt.Fprintf(&b, ", '%c', '%c')", r, unicode.ToLower(r))
+	}
+	return "LOWER(" + b.String() + ")"
 }
 
 // Counts are a consultation's figures.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/moderation"
@@ -54,25 +53,58 @@ type post struct {
 	ModNote        string
 }
 
-// lockPost reads an idea or a comment FOR UPDATE.
-func (s *Store) lockPost(tx *gorm.DB, kind, id string) (*post, error) {
+// readPost reads an idea or a comment (through q, which may lock it).
+func readPost(q *gorm.DB, kind, id string) (*post, error) {
 	switch kind {
 	case models.TargetIdea:
 		var i models.Idea
-		if err := s.locked(tx).Where("id = ?", id).Take(&i).Error; err != nil {
+		if err := q.Where("id = ?", id).Take(&i).Error; err != nil {
 			return nil, notFound(err)
 		}
 		return &post{ID: i.ID, IdeaID: i.ID, ConsultationID: i.ConsultationID, Participant: i.Participant,
 			Visibility: i.Visibility, RuleKey: i.RuleKey, ModNote: i.ModNote}, nil
 	case models.TargetComment:
 		var cm models.IdeaComment
-		if err := s.locked(tx).Where("id = ?", id).Take(&cm).Error; err != nil {
+		if err := q.Where("id = ?", id).Take(&cm).Error; err != nil {
 			return nil, notFound(err)
 		}
 		return &post{ID: cm.ID, IdeaID: cm.IdeaID, ConsultationID: cm.ConsultationID, Participant: cm.Participant,
 			Visibility: cm.Visibility, RuleKey: cm.RuleKey, ModNote: cm.ModNote}, nil
 	}
 	return nil, apperr.ErrNotFound
+}
+
+// lockPost reads an idea or a comment FOR UPDATE, in the lock order of
+// lockIdeas: first the idea (a comment's idea, which it never changes, is
+// read without a lock to learn it), for a ban also the ideas of the
+// author's waiting posts, which the ban rejects; then the comment.
+func (s *Store) lockPost(tx *gorm.DB, kind, id string, ban bool) (*post, error) {
+	p, err := readPost(tx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{p.IdeaID}
+	if ban {
+		var more []string
+		if err := tx.Model(&models.Idea{}).Where("consultation_id = ? AND participant = ? AND visibility = ?",
+			p.ConsultationID, p.Participant, models.PostPending).Pluck("id", &more).Error; err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+		more = nil
+		if err := tx.Model(&models.IdeaComment{}).Where("consultation_id = ? AND participant = ? AND visibility = ?",
+			p.ConsultationID, p.Participant, models.PostPending).Distinct("idea_id").Pluck("idea_id", &more).Error; err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+	}
+	if err := s.lockIdeas(tx, "id IN ?", ids); err != nil {
+		return nil, err
+	}
+	if kind == models.TargetComment {
+		return readPost(s.locked(tx), kind, id)
+	}
+	return readPost(tx, kind, id) // locked above; read again as it is now
 }
 
 // Moderate applies a moderator's action to an idea or a comment (kind
@@ -83,14 +115,16 @@ func (s *Store) lockPost(tx *gorm.DB, kind, id string) (*post, error) {
 // back as it was); hiding or restoring a comment recounts its idea's
 // comments. An action that does not fit the post's state is a conflict.
 //
-// Locks: the post's row FOR UPDATE first; for a comment then its idea's row
-// FOR NO KEY UPDATE (which new comments and supports, holding only a key
-// share of the idea, do not wait for) before the count is written.
+// Locks (see lockPost): the idea's row FOR UPDATE first, then the
+// comment's, so that the count written at the end sees every comment
+// committed before, and a reply being written to the comment (which holds
+// the idea, then waits for a key share of the comment) is waited for
+// instead of deadlocking with.
 func (s *Store) Moderate(ctx context.Context, kind, id string, actor *models.Account, a Action) (*Moderated, error) {
 	a.Action, a.Reason, a.Note = strings.TrimSpace(a.Action), strings.TrimSpace(a.Reason), strings.TrimSpace(a.Note)
 	var out *Moderated
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p, err := s.lockPost(tx, kind, id)
+		p, err := s.lockPost(tx, kind, id, a.Action == ActBan)
 		if err != nil {
 			return err
 		}
@@ -180,21 +214,9 @@ func (s *Store) setVisibility(tx *gorm.DB, kind string, p *post, visibility, rul
 	if Published(visibility) == Published(p.Visibility) {
 		return nil
 	}
-	return s.lockIdeaAndRecount(tx, p.IdeaID)
-}
-
-// lockIdeaAndRecount takes the idea's row (so the count below sees every
-// comment committed before it) and recounts its published comments.
-func (s *Store) lockIdeaAndRecount(tx *gorm.DB, ideaID string) error {
-	q := tx.Model(&models.Idea{})
-	if s.pg {
-		q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
-	}
-	var ids []string
-	if err := q.Where("id = ?", ideaID).Pluck("id", &ids).Error; err != nil {
-		return err
-	}
-	return s.recount(tx, ideaID)
+	// The idea's row is locked (lockPost): the count sees every comment
+	// committed before.
+	return s.recount(tx, p.IdeaID)
 }
 
 // rejectWaiting rejects a banned author's pending ideas and comments in the
@@ -356,6 +378,10 @@ func (s *Store) Queue(ctx context.Context, consultationID string) (*Queue, error
 	return out, nil
 }
 
+// reportTargets are the tables of the posts that idea collection's reports
+// are about.
+var reportTargets = moderation.Targets{models.TargetIdea: "ideas", models.TargetComment: "idea_comments"}
+
 // QueueCounts is how much a consultation's moderators have to do.
 type QueueCounts struct {
 	Pending  int // ideas and comments waiting for approval
@@ -389,7 +415,8 @@ func (s *Store) QueueCounts(ctx context.Context, consultationIDs []string) (map[
 	for i, id := range consultationIDs {
 		scopes[i] = Scope(id)
 	}
-	reported, err := s.mod.ReportedPosts(ctx, scopes)
+	// Reports of posts deleted since are left out: the queue cannot show them.
+	reported, err := s.mod.ReportedPosts(ctx, scopes, reportTargets)
 	if err != nil {
 		return nil, err
 	}

@@ -21,15 +21,17 @@ type Notice struct {
 	IdeaVisibility string
 }
 
-// notices reads recipient's notifications, newest first (unseen only, or
-// all), with their ideas' titles; limit 0: no limit.
-func (s *Store) notices(db *gorm.DB, recipient string, unseen bool, limit int) ([]Notice, error) {
+// notices reads recipient's notifications, newest first, with their
+// ideas' titles: all of them, or (unseenShown) only those not seen yet
+// about published ideas, which a notice can show and link to; limit 0: no
+// limit.
+func (s *Store) notices(db *gorm.DB, recipient string, unseenShown bool, limit int) ([]Notice, error) {
 	q := db.Table("notifications AS n").
 		Select("n.*, COALESCE(i.title, '') AS idea_title, COALESCE(i.visibility, '') AS idea_visibility").
 		Joins("LEFT JOIN ideas AS i ON i.id = n.idea_id").
 		Where("n.recipient = ?", recipient)
-	if unseen {
-		q = q.Where("n.seen_at IS NULL")
+	if unseenShown {
+		q = q.Where("n.seen_at IS NULL AND i.visibility = ?", models.PostPublished)
 	}
 	if limit > 0 {
 		q = q.Limit(limit)
@@ -39,8 +41,11 @@ func (s *Store) notices(db *gorm.DB, recipient string, unseen bool, limit int) (
 	return out, err
 }
 
-// TakeNotices returns recipient's unseen notifications, newest first, at
-// most limit, and marks them seen. Reading comes first and without a
+// TakeNotices returns recipient's unseen notifications about published
+// ideas (those a page can show and link to), newest first, at most limit,
+// and marks them seen. Notices about ideas that are not shown (hidden,
+// waiting) stay unseen: they are shown once the idea is published again,
+// and on the citizen's own page. Reading comes first and without a
 // transaction, so a visit with nothing new writes nothing (on SQLite a
 // write transaction would take the database lock for every page view).
 func (s *Store) TakeNotices(ctx context.Context, recipient string, limit int) ([]Notice, error) {
@@ -104,20 +109,14 @@ func (h *Handlers) noticeRecipient(c *fiber.Ctx, cons *models.Consultation) stri
 
 // visitorData adds the notices for the visitor about ideas they wrote,
 // support or follow ("Notices": []NoticeView, for the "idea-notices"
-// block): unseen ones, newest first, at most MaxNotices; once shown they
-// are marked seen. Notices about ideas no longer shown are marked seen
-// without being shown.
+// block): unseen ones about published ideas, newest first, at most
+// MaxNotices; those shown are marked seen, and only those (see
+// TakeNotices).
 func (h *Handlers) visitorData(c *fiber.Ctx, cons *models.Consultation, data fiber.Map) error {
 	ns, err := h.store.TakeNotices(c.UserContext(), h.noticeRecipient(c, cons), MaxNotices)
 	if err != nil {
 		return err
 	}
-	var shown []NoticeView
-	for _, v := range h.noticeViews(c, ns) {
-		if v.Link != "" {
-			shown = append(shown, v)
-		}
-	}
-	data["Notices"] = shown
+	data["Notices"] = h.noticeViews(c, ns)
 	return nil
 }

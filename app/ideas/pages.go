@@ -63,6 +63,8 @@ func (h *Handlers) consultationData(c *fiber.Ctx, cons *models.Consultation) (fi
 		"Cons": cons, "Title": cons.Title.In(l.Lang), "Intro": cons.Description.In(l.Lang),
 		"Background": cons.Background.In(l.Lang), "Phase": cons.Phase(h.store.Now()),
 		"Categories": categories(cons, l.Lang), "Statuses": models.IdeaStatuses,
+		// MustSignIn: the visitor has to sign in before they post or support.
+		"MustSignIn": !cons.Anonymous && page.Citizen(c) == nil && page.Account(c) == nil,
 	}
 	if err := h.visitorData(c, cons, data); err != nil {
 		return nil, err
@@ -148,7 +150,6 @@ func (h *Handlers) ideaForm(c *fiber.Ctx, cons *models.Consultation, status int,
 	data["Form"], data["Errors"] = form, errs
 	data["MaxTitle"], data["MaxBody"], data["MaxName"], data["MaxPlace"] = MaxTitle, MaxBody, MaxDisplayName, MaxPlace
 	data["Citizen"] = page.Citizen(c)
-	data["MustSignIn"] = !cons.Anonymous && page.Citizen(c) == nil && page.Account(c) == nil
 	return h.render.Render(c, status, "ideas/new", data)
 }
 
@@ -211,7 +212,10 @@ func (h *Handlers) Submit(c *fiber.Ctx) error {
 	}
 	var idea *models.Idea
 	if err == nil {
-		idea, err = h.store.Submit(ctx, cons, p, in)
+		err = h.post(c, cons.ID, p, true, func() (err error) {
+			idea, err = h.store.Submit(ctx, cons, p, in)
+			return err
+		})
 	}
 	if err == nil {
 		if Published(idea.Visibility) {
@@ -250,11 +254,9 @@ func (h *Handlers) showIdea(c *fiber.Ctx, status int, form url.Values, errs map[
 	if err != nil {
 		return err
 	}
-	key := h.knownKey(c, cons)
-	mine := key != "" && key == idea.Participant
-	if cit := page.Citizen(c); cit != nil && idea.CitizenID != nil && *idea.CitizenID == cit.ID {
-		mine = true
-	}
+	v := h.viewer(c, cons)
+	key := v.Key
+	mine := v.Owns(idea.Participant, idea.CitizenID)
 	if !mine && (idea.Visibility == models.PostPending || idea.Visibility == models.PostRejected) {
 		return apperr.ErrNotFound
 	}
@@ -275,14 +277,14 @@ func (h *Handlers) showIdea(c *fiber.Ctx, status int, form url.Values, errs map[
 		data["Form"] = url.Values{}
 	}
 	data["MaxComment"], data["MaxName"] = MaxComment, MaxDisplayName
-	data["MustSignIn"] = !cons.Anonymous && page.Citizen(c) == nil && page.Account(c) == nil
+	data["Citizen"] = page.Citizen(c) // whose profile name the forms pre-fill
 	if Published(idea.Visibility) {
 		supported, err := h.store.SupportedBy(ctx, key, []string{idea.ID})
 		if err != nil {
 			return err
 		}
 		data["Supported"] = supported[idea.ID]
-		thread, err := h.store.Thread(ctx, idea.ID, key)
+		thread, err := h.store.Thread(ctx, idea.ID, v)
 		if err != nil {
 			return err
 		}
@@ -353,7 +355,10 @@ func (h *Handlers) CommentForm(c *fiber.Ctx) error {
 	p, err := h.participant(c, cons)
 	var cm *models.IdeaComment
 	if err == nil {
-		cm, err = h.store.Comment(c.UserContext(), cons, idea.ID, p, in)
+		err = h.post(c, cons.ID, p, false, func() (err error) {
+			cm, err = h.store.Comment(c.UserContext(), cons, idea.ID, p, in)
+			return err
+		})
 	}
 	if err == nil {
 		if Published(cm.Visibility) {

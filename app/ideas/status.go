@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/config"
@@ -190,7 +191,7 @@ func (s *Store) mailStatus(ctx context.Context, tx *gorm.DB, idea *models.Idea, 
 	queued := false
 	for start := 0; start < len(citizens); start += recipientsPerQuery {
 		var batch []models.Citizen
-		if err := tx.Where("id IN ? AND notify_by_email = ? AND email <> ''", citizens[start:min(start+recipientsPerQuery, len(citizens))], true).
+		if err := tx.Clauses(clause.Locking{Strength: "SHARE"}).Where("id IN ? AND notify_by_email = ? AND email <> ''", citizens[start:min(start+recipientsPerQuery, len(citizens))], true).
 			Order("id").Find(&batch).Error; err != nil {
 			return false, err
 		}

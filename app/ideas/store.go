@@ -73,8 +73,26 @@ type Participant struct {
 	// CitizenID is set for a signed-in citizen, so that they can manage
 	// their posts and be notified by mail.
 	CitizenID *string
-	// Name is the name shown when they give none (a citizen's profile name).
+	// Anonymous: a session's anonymous participant (see Handlers.post).
+	Anonymous bool
+	// Name is their profile name (a citizen's display name, a staff
+	// member's name). A post never takes it by itself: it carries the name
+	// sent with it, or none (the forms pre-fill the profile name).
 	Name string
+}
+
+// Viewer is who reads or manages posts in one consultation: their
+// participant key there ("" for a first-time visitor) and, when signed in,
+// their citizen id.
+type Viewer struct {
+	Key       string
+	CitizenID string
+}
+
+// Owns tells whether the viewer wrote a post: the same participant key in
+// its consultation, or the same signed-in citizen.
+func (v Viewer) Owns(participant string, citizenID *string) bool {
+	return (v.Key != "" && v.Key == participant) || (v.CitizenID != "" && citizenID != nil && *citizenID == v.CitizenID)
 }
 
 // ParticipantKey is what is stored for a participant of a consultation: an
@@ -94,6 +112,21 @@ func (s *Store) locked(tx *gorm.DB) *gorm.DB {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	return tx
+}
+
+// lockIdeas locks the ideas that where selects FOR UPDATE, in id order, on
+// PostgreSQL (SQLite write transactions hold the database lock from
+// BEGIN). Every transaction here that locks rows of ideas and comments
+// takes them in one order: the ideas first, by id, then the comments. A
+// new comment locks its idea and then (by its foreign key) takes a key
+// share of the comment it replies to, so a transaction that held a comment
+// while waiting for an idea could deadlock with it.
+func (s *Store) lockIdeas(tx *gorm.DB, where string, args ...any) error {
+	if !s.pg {
+		return nil
+	}
+	var ids []string
+	return tx.Raw("SELECT id FROM ideas WHERE "+where+" ORDER BY id FOR UPDATE", args...).Scan(&ids).Error
 }
 
 // serialize makes transactions about one key take turns on PostgreSQL, so

@@ -21,7 +21,7 @@ type StatusCase struct {
 func (s *Store) StatusCases(ctx context.Context, from, to time.Time) ([]StatusCase, error) {
 	var rows []models.Idea
 	err := s.db.WithContext(ctx).Select("id, title, created_at, first_status_at").
-		Where("visibility = ? AND created_at < ? AND (created_at >= ? OR first_status_at IS NULL)", models.PostPublished, to, from).
+		Where("visibility = ? AND created_at < ? AND (created_at >= ? OR first_status_at IS NULL)", models.PostPublished, to.UTC(), from.UTC()).
 		Order("created_at, id").Find(&rows).Error
 	if err != nil {
 		return nil, err

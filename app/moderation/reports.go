@@ -111,8 +111,14 @@ func ReportsByTarget(list []ReportSummary) map[string]*ReportSummary {
 	return out
 }
 
-// ReportedPosts counts, per scope, the posts with open reports.
-func (s *Store) ReportedPosts(ctx context.Context, scopes []string) (map[string]int, error) {
+// Targets names, per kind of target (e.g. models.TargetIdea), the table
+// that holds the posts of that kind by id. It lets counts leave out the
+// reports of posts that no longer exist.
+type Targets map[string]string
+
+// ReportedPosts counts, per scope, the posts with open reports. With
+// targets, only posts of those kinds that still exist are counted.
+func (s *Store) ReportedPosts(ctx context.Context, scopes []string, targets Targets) (map[string]int, error) {
 	out := map[string]int{}
 	if len(scopes) == 0 {
 		return out, nil
@@ -121,12 +127,55 @@ func (s *Store) ReportedPosts(ctx context.Context, scopes []string) (map[string]
 		Scope string
 		N     int
 	}
-	err := s.db.WithContext(ctx).Model(&models.Report{}).Select("scope, COUNT(DISTINCT target_id) AS n").
-		Where("scope IN ? AND resolved_at IS NULL", scopes).Group("scope").Scan(&rows).Error
+	q := s.db.WithContext(ctx).Model(&models.Report{}).Select("scope, COUNT(DISTINCT target_id) AS n").
+		Where("scope IN ? AND resolved_at IS NULL", scopes)
+	if len(targets) > 0 {
+		kinds := make([]string, 0, len(targets))
+		for k := range targets {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		var cond []string
+		var args []any
+		for _, k := range kinds {
+			// Table names come from the caller's code, never from input.
+			cond = append(cond, "(target_type = ? AND EXISTS (SELECT 1 FROM "+targets[k]+" AS t WHERE t.id = reports.target_id))")
+			args = append(args, k)
+		}
+		q = q.Where(strings.Join(cond, " OR "), args...)
+	}
+	err := q.Group("scope").Scan(&rows).Error
 	for _, r := range rows {
 		out[r.Scope] = r.N
 	}
 	return out, err
+}
+
+// DeleteReports deletes the reports of posts that are deleted, inside the
+// caller's transaction. targetIDs is a list of ids or a subquery (*gorm.DB)
+// that selects them.
+func (s *Store) DeleteReports(tx *gorm.DB, targetType string, targetIDs any) error {
+	return tx.Where("target_type = ? AND target_id IN (?)", targetType, targetIDs).Delete(&models.Report{}).Error
+}
+
+// ReportsBy lists the reports filed by any of the participant keys, oldest
+// first (for a person's download of their data).
+func (s *Store) ReportsBy(ctx context.Context, participants []string) ([]models.Report, error) {
+	var out []models.Report
+	if len(participants) == 0 {
+		return out, nil
+	}
+	err := s.db.WithContext(ctx).Where("participant IN ?", participants).Order("created_at, id").Find(&out).Error
+	return out, err
+}
+
+// DeleteReportsBy deletes the reports filed by any of the participant
+// keys, inside the caller's transaction (when a person is forgotten).
+func (s *Store) DeleteReportsBy(tx *gorm.DB, participants []string) error {
+	if len(participants) == 0 {
+		return nil
+	}
+	return tx.Where("participant IN ?", participants).Delete(&models.Report{}).Error
 }
 
 // Resolve closes the open reports of a post inside the caller's

@@ -37,6 +37,25 @@ type Figure struct {
 	Shares []Share
 	// Stats are a town hall's or consultation's counts (message ids as keys).
 	Stats []Stat
+	// NotPublic says why the public may not see the figure ("" when it
+	// may): NotPublicDraft, NotPublicResults. Such a figure cannot be cited,
+	// and a published version that cites it shows it as published.
+	NotPublic string
+}
+
+// Why a figure is not public.
+const (
+	NotPublicDraft   = "draft"   // the survey is a draft
+	NotPublicResults = "results" // the survey's results are not published
+)
+
+// notPublicMessage is the message id that refuses to cite a figure that
+// is not public.
+func notPublicMessage(why string) string {
+	if why == NotPublicDraft {
+		return "policy.evidence_draft"
+	}
+	return "policy.evidence_not_public"
 }
 
 // Share is one option of a question's distribution.
@@ -56,7 +75,7 @@ type Stat struct {
 type Resolver func(ctx context.Context, kind, ref, lang string) (*Figure, error)
 
 // Moved tells whether a figure has moved more than threshold points from
-// the baseline recorded at publication.
+// the baseline: the figure the latest published version shows.
 func Moved(baseline *float64, now *Figure, threshold float64) bool {
 	return baseline != nil && now != nil && math.Abs(now.Percent-*baseline) > threshold
 }

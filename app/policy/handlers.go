@@ -85,6 +85,7 @@ type staffDecisionJSON struct {
 	Handling            string          `json:"handling"`
 	RoutedTo            models.Text     `json:"routed_to"`
 	ResponseTargetHours *float64        `json:"response_target_hours"`
+	ResponseTargetDays  *float64        `json:"response_target_days"`
 	Hours               models.Text     `json:"hours"`
 	Owner               string          `json:"owner"`
 	Tone                models.Text     `json:"tone"`
@@ -101,9 +102,18 @@ func staffDecisionOut(d *models.PolicyDecision, ev []EvidenceInput) staffDecisio
 	if purposes == nil {
 		purposes = []string{}
 	}
-	return staffDecisionJSON{ID: d.ID, PolicyID: d.PolicyID, Position: d.Position, Channel: d.Channel, ChannelName: orEmpty(d.ChannelName),
-		Purposes: purposes, Handling: d.Handling, RoutedTo: orEmpty(d.RoutedTo), ResponseTargetHours: d.ResponseTargetHours,
+	out := staffDecisionJSON{ID: d.ID, PolicyID: d.PolicyID, Position: d.Position, Channel: d.Channel, ChannelName: orEmpty(d.ChannelName),
+		Purposes: purposes, Handling: d.Handling, RoutedTo: orEmpty(d.RoutedTo),
 		Hours: orEmpty(d.StaffedHours), Owner: d.Owner, Tone: orEmpty(d.Tone), Text: orEmpty(d.Text), Evidence: ev, UpdatedAt: d.UpdatedAt.UTC()}
+	if pr := decisionPromise(d); pr.Set() {
+		v := pr.Value
+		if pr.Days() {
+			out.ResponseTargetDays = &v
+		} else {
+			out.ResponseTargetHours = &v
+		}
+	}
+	return out
 }
 
 // APICreate starts a draft policy: {title, intro?, period, threshold?}.

@@ -100,7 +100,7 @@ func TestStaffWritesAPolicyThroughTheForms(t *testing.T) {
 			t.Fatalf("publish without decisions: %d", a.Status)
 		}
 
-		// "2 working days" is 16 working hours on the default calendar.
+		// The promise is kept as written: 2 working days.
 		webtest.Contains(t, staff.Get("/staff/policies/"+id+"/decisions/new?lang=en"), `name="channel"`, `<option value="front_desk">Front desk</option>`,
 			`<option value="custom">`, `value="public_space"`, "Reports about public space", `name="evidence_4_ref"`, "survey id:question key:option key",
 			"a working day has 8 working hours")
@@ -109,12 +109,12 @@ func TestStaffWritesAPolicyThroughTheForms(t *testing.T) {
 			t.Fatalf("decision: %d %s", a.Status, a.Body)
 		}
 		var d models.PolicyDecision
-		if err := e.DB.Where("policy_id = ? AND channel = ?", id, "facebook").Take(&d).Error; err != nil || d.ResponseTargetHours == nil || *d.ResponseTargetHours != 16 ||
+		if err := e.DB.Where("policy_id = ? AND channel = ?", id, "facebook").Take(&d).Error; err != nil || d.ResponseTarget == nil || *d.ResponseTarget != 2 || d.ResponseTargetUnit != models.PromiseDays ||
 			d.StaffedHours["da"] != "Man–fre 8–16" || len(d.Purposes) != 2 || d.Handling != models.HandlingHandled {
 			t.Fatalf("stored decision %+v (%v)", d, err)
 		}
 		edit = staff.Get("/staff/policies/" + id + "?lang=en")
-		webtest.Contains(t, edit, "The decision is saved.", "Facebook", "Information, Questions", "2 working days (16 working hours)", "Man–fre 8–16",
+		webtest.Contains(t, edit, "The decision is saved.", "Facebook", "Information, Questions", "2 working days", "Man–fre 8–16",
 			"Borgerservice &lt;Team&gt;", "&lt;b&gt;Vi svarer&lt;/b&gt; på enkle spørgsmål.", `action="/staff/policies/`+id+`/decisions/`+d.ID+`/delete"`)
 		if strings.Contains(edit.Body, "<b>Vi svarer") {
 			t.Fatal("a decision's text reached the page unescaped")
@@ -212,7 +212,7 @@ func TestStaffWritesAPolicyThroughTheForms(t *testing.T) {
 
 const wrSurvey = `{
   "title": {"da": "Hvad forventer du af kommunen på sociale medier?", "en": "What do you expect from the city on social media?"},
-  "languages": ["da", "en"], "allow_multiple": true,
+  "languages": ["da", "en"], "allow_multiple": true, "publish_results": true,
   "questions": [
     {"key": "channels", "type": "single", "text": {"da": "Hvor vil du helst stille et spørgsmål?", "en": "Where would you rather ask a question?"},
      "options": [{"key": "facebook", "text": {"da": "Facebook", "en": "Facebook"}}, {"key": "web", "text": {"da": "Hjemmesiden", "en": "The website"}}]}
@@ -326,7 +326,7 @@ func TestStaffWritesAPolicyThroughTheAPI(t *testing.T) {
 		e.Account("comms@example.dk", "staff")
 		staff := e.Browser()
 		staff.Login("comms@example.dk", webtest.Password)
-		webtest.Contains(t, staff.Get("/staff/policies/"+id+"?lang=en"), "Where would you rather ask a question?", "66.7%", "2 working days (16 working hours)")
+		webtest.Contains(t, staff.Get("/staff/policies/"+id+"?lang=en"), "Where would you rather ask a question?", "66.7%", "16 working hours")
 
 		// Publishing twice gives versions 1 and 2.
 		for v := 1; v <= 2; v++ {
@@ -403,7 +403,7 @@ func TestWorkingCalendar(t *testing.T) {
 			t.Fatalf("the suggestion saved: %d holidays", n)
 		}
 
-		// "2 working days" now counts the 6-hour working day.
+		// "2 working days" stays 2 working days, now of 6 hours.
 		api := e.APIClient("api@example.dk", "staff")
 		id := wrID(t, api.PostJSON("/api/v1/policies", `{"title":{"da":"Kanalstrategi"},"period":"2027-01-01/2027-12-31"}`))
 		tok = staff.CSRF("/staff/policies/" + id + "/decisions/new")
@@ -411,9 +411,10 @@ func TestWorkingCalendar(t *testing.T) {
 			t.Fatalf("decision: %d %s", a.Status, a.Body)
 		}
 		var d models.PolicyDecision
-		if err := e.DB.Where("policy_id = ?", id).Take(&d).Error; err != nil || d.ResponseTargetHours == nil || *d.ResponseTargetHours != 12 {
-			t.Fatalf("2 days of 6 hours: %+v (%v)", d.ResponseTargetHours, err)
+		if err := e.DB.Where("policy_id = ?", id).Take(&d).Error; err != nil || d.ResponseTarget == nil || *d.ResponseTarget != 2 || d.ResponseTargetUnit != models.PromiseDays {
+			t.Fatalf("2 days of 6 hours: %+v (%v)", d, err)
 		}
+		webtest.Contains(t, api.Get("/api/v1/policies/"+id), `"response_target_hours":12`, `"response_target_unit":"days"`, `"response_target_days":2`)
 
 		// The API reads and writes the same calendar.
 		g := api.Get("/api/v1/calendar")

@@ -36,8 +36,8 @@ const (
 // the promise or not, or, while it is still open, in the month its
 // deadline passed (against the promise); an open case before its deadline
 // does not count at all. Within counts the cases answered within the
-// promise in working hours; MedianHours is the median working time to
-// answer of the cases answered in the month.
+// promise; MedianHours is the median working time to answer of the cases
+// answered in the month.
 //
 // On other channels the figures are those staff recorded for the periods
 // overlapping the month; where several overlap, cases add up and the
@@ -53,14 +53,19 @@ type Month struct {
 	MedianHours *float64  `json:"median_hours"`
 }
 
-// Level is a channel's service level over several months: the share of
-// cases answered within the promise and the median working hours to
-// answer.
+// Level is a channel's service level since From: the share of cases
+// answered within the promise and the median working hours to answer.
+// Months is how many whole months before the current one it covers; the
+// current month so far counts too. On a platform channel the cases are
+// those answered since From and every case still open past its deadline,
+// however long ago that passed, against the promise for as long as it
+// stays open.
 type Level struct {
-	Months      int      `json:"months"`
-	Cases       int      `json:"cases"`
-	WithinPct   *float64 `json:"within_target_pct"`
-	MedianHours *float64 `json:"median_hours"`
+	Months      int       `json:"months"`
+	From        time.Time `json:"-"`
+	Cases       int       `json:"cases"`
+	WithinPct   *float64  `json:"within_target_pct"`
+	MedianHours *float64  `json:"median_hours"`
 }
 
 // MaxMonths bounds how far back compliance is measured.
@@ -76,18 +81,36 @@ func (s *Store) Platform(channel string) bool {
 	return ok
 }
 
-// Compliance measures a promise of targetHours working hours on channel
-// over the last months calendar months, the current one last.
-func (s *Store) Compliance(ctx context.Context, channel string, targetHours float64, months int) ([]Month, error) {
-	out, _, err := s.measure(ctx, channel, targetHours, months)
+// Compliance measures promise p on channel over the last months calendar
+// months, the current one last.
+func (s *Store) Compliance(ctx context.Context, channel string, p Promise, months int) ([]Month, error) {
+	if months < 1 || months > MaxMonths {
+		return nil, apperr.Invalid("months", "policy_public.months_invalid")
+	}
+	out, _, err := s.measure(ctx, channel, p, months)
 	return out, err
 }
 
-// ServiceLevel is the promise's service level over the last months
-// calendar months together.
-func (s *Store) ServiceLevel(ctx context.Context, channel string, targetHours float64, months int) (*Level, error) {
-	_, lvl, err := s.measure(ctx, channel, targetHours, months)
-	return lvl, err
+// ServiceLevel is the promise's service level over the months whole
+// calendar months before the current one and the current one so far
+// (months 3 on 10 May: 1 February to now; see Level).
+func (s *Store) ServiceLevel(ctx context.Context, channel string, p Promise, months int) (*Level, error) {
+	if months < 1 || months > MaxMonths {
+		return nil, apperr.Invalid("months", "policy_public.months_invalid")
+	}
+	_, lvl, err := s.measure(ctx, channel, p, months+1)
+	if err != nil {
+		return nil, err
+	}
+	lvl.Months = months
+	return lvl, nil
+}
+
+// LevelFrom is when ServiceLevel(…, months) starts: the first day of the
+// month months months before the current one.
+func (s *Store) LevelFrom(months int) time.Time {
+	starts, _ := monthStarts(s.now(), s.zone, months+1)
+	return starts[0]
 }
 
 // monthStarts are the first moments of the last n months in zone, oldest
@@ -101,11 +124,8 @@ func monthStarts(now time.Time, zone *time.Location, n int) ([]time.Time, time.T
 	return out, time.Date(y, m+1, 1, 0, 0, 0, 0, zone)
 }
 
-func (s *Store) measure(ctx context.Context, channel string, target float64, months int) ([]Month, *Level, error) {
-	if months < 1 || months > MaxMonths {
-		return nil, nil, apperr.Invalid("months", "policy_public.months_invalid")
-	}
-	if math.IsNaN(target) || target <= 0 {
+func (s *Store) measure(ctx context.Context, channel string, p Promise, months int) ([]Month, *Level, error) {
+	if !p.Set() || (p.Unit != models.PromiseHours && p.Unit != models.PromiseDays) {
 		return nil, nil, apperr.Invalid("response_target_hours", "policy.target_invalid")
 	}
 	starts, end := monthStarts(s.now(), s.zone, months)
@@ -124,7 +144,7 @@ func (s *Store) measure(ctx context.Context, channel string, target float64, mon
 		}
 		return -1
 	}
-	lvl := &Level{Months: months}
+	lvl := &Level{Months: months, From: starts[0]}
 	src, platform := s.timings[channel]
 	if !platform {
 		if err := s.recorded(ctx, channel, out, end, lvl); err != nil {
@@ -146,14 +166,16 @@ func (s *Store) measure(ctx context.Context, channel string, target float64, mon
 	within := 0
 	for _, c := range cases {
 		if c.End == nil {
-			deadline := cal.Deadline(c.Start, target)
+			deadline := p.Deadline(cal, c.Start)
 			if !now.After(deadline) {
 				continue // open, not yet late: it does not count
 			}
+			// Late and unanswered: against the promise for as long as it
+			// stays open, however long ago the deadline passed.
+			lvl.Cases++
 			if i := at(deadline); i >= 0 {
 				out[i].Cases++
 				out[i].Overdue++
-				lvl.Cases++
 			}
 			continue
 		}
@@ -164,7 +186,7 @@ func (s *Store) measure(ctx context.Context, channel string, target float64, mon
 		h := cal.WorkingHours(c.Start, *c.End)
 		out[i].Cases++
 		lvl.Cases++
-		if h <= target+1e-9 {
+		if p.Within(cal, h) {
 			out[i].Within++
 			within++
 		}
@@ -286,7 +308,8 @@ func (s *Store) Overdue(ctx context.Context, decisions []SnapshotDecision) ([]Ov
 	now := s.now()
 	for _, d := range decisions {
 		src, ok := s.timings[d.Channel]
-		if !ok || d.ResponseTargetHours == nil || d.Handling == models.HandlingRouted {
+		pr := d.Promise()
+		if !ok || !pr.Set() || d.Handling == models.HandlingRouted {
 			continue
 		}
 		if cal == nil {
@@ -304,12 +327,12 @@ func (s *Store) Overdue(ctx context.Context, decisions []SnapshotDecision) ([]Ov
 			if c.End != nil {
 				continue
 			}
-			deadline := cal.Deadline(c.Start, *d.ResponseTargetHours)
+			deadline := pr.Deadline(*cal, c.Start)
 			if !now.After(deadline) {
 				continue
 			}
 			out = append(out, OverdueItem{Channel: d.Channel, Label: c.Label, Link: c.Link, Started: c.Start.UTC(), Deadline: deadline.UTC(),
-				HoursLate: cal.WorkingHours(deadline, now), TargetHours: *d.ResponseTargetHours})
+				HoursLate: cal.WorkingHours(deadline, now), TargetHours: pr.HoursOn(*cal)})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -326,25 +349,22 @@ func (s *Store) Overdue(ctx context.Context, decisions []SnapshotDecision) ([]Ov
 // (its period holds today), else of the policy published last; built-in
 // channels in their order, then custom ones.
 func (s *Store) Promised(ctx context.Context) ([]SnapshotDecision, error) {
-	pols, err := s.Published(ctx)
+	pols, err := s.PublishedVersions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	today := s.now().In(s.zone).Format(time.DateOnly)
 	sort.SliceStable(pols, func(i, j int) bool {
-		ai := pols[i].PeriodFrom <= today && today <= pols[i].PeriodTo
-		aj := pols[j].PeriodFrom <= today && today <= pols[j].PeriodTo
+		a, b := pols[i].Snap, pols[j].Snap
+		ai := a.PeriodFrom <= today && today <= a.PeriodTo
+		aj := b.PeriodFrom <= today && today <= b.PeriodTo
 		return ai && !aj
 	})
 	seen := map[string]bool{}
 	var out []SnapshotDecision
 	for _, p := range pols {
-		snap, err := s.Version(ctx, p.ID, 0)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range snap.Decisions {
-			if d.ResponseTargetHours == nil || d.Handling == models.HandlingRouted || seen[d.Channel] {
+		for _, d := range p.Snap.Decisions {
+			if !d.Promise().Set() || d.Handling == models.HandlingRouted || seen[d.Channel] {
 				continue
 			}
 			seen[d.Channel] = true
@@ -478,10 +498,12 @@ func (s *Store) Measurements(ctx context.Context, channel string) ([]models.Chan
 	return out, err
 }
 
-// MaxImportLines and MaxImportBytes bound a CSV import.
+// MaxImportLines and MaxImportBytes bound a CSV import. A request body
+// is at most 1 MiB (config.BodyLimit, checked before any handler runs), so
+// that is the most a file can be.
 const (
 	MaxImportLines = 10000
-	MaxImportBytes = 4 << 20
+	MaxImportBytes = 1 << 20
 )
 
 // CSVColumns are the columns of a measurements CSV file, in the order of
@@ -489,9 +511,10 @@ const (
 var CSVColumns = []string{"channel", "period_from", "period_to", "median_hours", "within_target_pct", "cases", "note"}
 
 // ImportCSV records the figures of a CSV file (UTF-8 with or without BOM,
-// separated by "," or ";", decimal comma or point): all of them, or, when
-// any line is wrong, none, with a validation error per wrong line (fields
-// "line 3"). It returns how many figures it stored.
+// separated by "," or ";", decimal comma or point, every line with as many
+// fields as the first): all of them, or, when any line is wrong, none,
+// with a validation error per wrong line (fields "line 3"). It returns how
+// many figures it stored.
 func (s *Store) ImportCSV(ctx context.Context, r io.Reader, by *string) (int, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
 	if err != nil {
@@ -518,7 +541,9 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader, by *string) (int, er
 	}
 	cr := csv.NewReader(io.MultiReader(strings.NewReader(head), br))
 	cr.Comma = sep
-	cr.FieldsPerRecord = -1
+	// Every line has as many fields as the header: a decimal comma in a
+	// file separated by commas ("5,5") would shift the columns after it.
+	cr.FieldsPerRecord = 0
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
@@ -558,6 +583,15 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader, by *string) (int, er
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
+				if errors.Is(pe.Err, csv.ErrFieldCount) {
+					// The reader goes on with the next line.
+					v.Add(fmt.Sprintf("line %d", line), "policy_public.csv_fields")
+					if rows++; rows > MaxImportLines {
+						v.Add(fmt.Sprintf("line %d", line), "policy_public.csv_too_many")
+						break
+					}
+					continue
+				}
 			}
 			v.Add(fmt.Sprintf("line %d", line), "policy_public.csv_invalid")
 			break

@@ -80,10 +80,20 @@ func (h *Handlers) recordable(promised []SnapshotDecision) []string {
 	return out
 }
 
-// Measurements is GET /staff/measurements.
+// Measurements is GET /staff/measurements; ?import=too_large says that a
+// file was refused as too large (the server refuses it before any handler
+// reads it, then sends the browser here: see ImportTooLargePath).
 func (h *Handlers) Measurements(c *fiber.Ctx) error {
-	return h.measurementsPage(c, fiber.StatusOK, url.Values{}, nil, nil)
+	var csvErrs []string
+	if c.Query("import") == "too_large" {
+		csvErrs = []string{page.L(c).T("policy_public.csv_too_large")}
+	}
+	return h.measurementsPage(c, fiber.StatusOK, url.Values{}, nil, csvErrs)
 }
+
+// ImportTooLargePath is where the browser is sent back to when a CSV file
+// is larger than a request may be.
+const ImportTooLargePath = "/staff/measurements?import=too_large"
 
 func (h *Handlers) measurementsPage(c *fiber.Ctx, status int, form url.Values, errs map[string]string, csvErrs []string) error {
 	ctx := c.UserContext()
@@ -110,12 +120,11 @@ func (h *Handlers) measurementsPage(c *fiber.Ctx, status int, form url.Values, e
 	}
 	var channels []measureChannelView
 	for _, d := range promised {
-		months, err := h.store.Compliance(ctx, d.Channel, *d.ResponseTargetHours, ChartMonths)
+		months, err := h.store.Compliance(ctx, d.Channel, d.Promise(), ChartMonths)
 		if err != nil {
 			return err
 		}
-		promise, _ := pubPromise(l, *d.ResponseTargetHours, cal.DayHours())
-		v := measureChannelView{Channel: d.Channel, Name: measureLabel(l, d.Channel, names), Promise: promise, Platform: h.store.Platform(d.Channel)}
+		v := measureChannelView{Channel: d.Channel, Name: measureLabel(l, d.Channel, names), Promise: PromiseText(l, d.Promise()), Platform: h.store.Platform(d.Channel)}
 		if v.Platform {
 			v.Source = l.T("policy_public.source_platform")
 		} else {
@@ -350,10 +359,12 @@ func (h *Handlers) APIMeasurements(c *fiber.Ctx) error {
 }
 
 type complianceDecisionJSON struct {
-	Channel             string  `json:"channel"`
-	ResponseTargetHours float64 `json:"response_target_hours"`
-	Source              string  `json:"source"`
-	Months              []Month `json:"months"`
+	Channel             string   `json:"channel"`
+	ResponseTargetHours float64  `json:"response_target_hours"`
+	ResponseTargetUnit  string   `json:"response_target_unit"`
+	ResponseTargetDays  *float64 `json:"response_target_days,omitempty"`
+	Source              string   `json:"source"`
+	Months              []Month  `json:"months"`
 }
 
 // APICompliance is GET /api/v1/policies/{id}/compliance?months=: per
@@ -380,12 +391,17 @@ func (h *Handlers) APICompliance(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	cal, err := h.store.Calendar(ctx)
+	if err != nil {
+		return err
+	}
 	out := []complianceDecisionJSON{}
 	for _, d := range snap.Decisions {
-		if d.ResponseTargetHours == nil || d.Handling == models.HandlingRouted {
+		pr := d.Promise()
+		if !pr.Set() || d.Handling == models.HandlingRouted {
 			continue
 		}
-		ms, err := h.store.Compliance(ctx, d.Channel, *d.ResponseTargetHours, months)
+		ms, err := h.store.Compliance(ctx, d.Channel, pr, months)
 		if err != nil {
 			return err
 		}
@@ -396,7 +412,11 @@ func (h *Handlers) APICompliance(c *fiber.Ctx) error {
 		for i := range ms {
 			ms[i].WithinPct, ms[i].MedianHours = pubRoundp(ms[i].WithinPct), pubRoundp(ms[i].MedianHours)
 		}
-		out = append(out, complianceDecisionJSON{Channel: d.Channel, ResponseTargetHours: *d.ResponseTargetHours, Source: src, Months: ms})
+		cd := complianceDecisionJSON{Channel: d.Channel, ResponseTargetHours: pr.HoursOn(cal), ResponseTargetUnit: pr.Unit, Source: src, Months: ms}
+		if pr.Days() {
+			cd.ResponseTargetDays = &pr.Value
+		}
+		out = append(out, cd)
 	}
 	return c.JSON(fiber.Map{"id": p.ID, "version": snap.Version, "decisions": out})
 }

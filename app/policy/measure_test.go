@@ -77,7 +77,7 @@ func TestComplianceCountsWorkingHours(t *testing.T) {
 		)
 		s := policy.NewStore(gdb, ams, clk.now).WithTimings(policy.ChannelTownHall, townhall).WithTimings(policy.ChannelIdeas, ideas)
 
-		months, err := s.Compliance(ctx, policy.ChannelTownHall, 16, 3)
+		months, err := s.Compliance(ctx, policy.ChannelTownHall, policy.HoursPromise(16), 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,18 +93,18 @@ func TestComplianceCountsWorkingHours(t *testing.T) {
 		if nov := months[2]; nov.Cases != 2 || nov.Within != 1 || !near(nov.WithinPct, 50) || !near(nov.MedianHours, 14) || nov.Source != policy.SourcePlatform {
 			t.Errorf("November: the weekend question is within, the 25-hour one is not: %+v", nov)
 		}
-		lvl, err := s.ServiceLevel(ctx, policy.ChannelTownHall, 16, 3)
+		lvl, err := s.ServiceLevel(ctx, policy.ChannelTownHall, policy.HoursPromise(16), 3)
 		if err != nil || lvl.Cases != 3 || !near(lvl.WithinPct, 200.0/3) || !near(lvl.MedianHours, 8) {
 			t.Fatalf("service level: %+v (%v)", lvl, err)
 		}
 		// A promise of 2 working hours: the weekend question (3 h) is late.
-		if m, _ := s.Compliance(ctx, policy.ChannelTownHall, 2, 1); m[0].Within != 0 {
+		if m, _ := s.Compliance(ctx, policy.ChannelTownHall, policy.HoursPromise(2), 1); m[0].Within != 0 {
 			t.Errorf("3 working hours counted within a 2-hour promise: %+v", m[0])
 		}
 
 		// An idea past its deadline counts against the promise; one before
 		// its deadline does not count at all.
-		months, err = s.Compliance(ctx, policy.ChannelIdeas, 16, 1)
+		months, err = s.Compliance(ctx, policy.ChannelIdeas, policy.HoursPromise(16), 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,13 +122,13 @@ func TestComplianceCountsWorkingHours(t *testing.T) {
 			t.Fatalf("overdue: %+v", late)
 		}
 		clk.set(at("2026-11-27 09:00")) // Friday: the second idea's deadline has passed too
-		if m, _ := s.Compliance(ctx, policy.ChannelIdeas, 16, 1); m[0].Cases != 2 || m[0].Overdue != 2 {
+		if m, _ := s.Compliance(ctx, policy.ChannelIdeas, policy.HoursPromise(16), 1); m[0].Cases != 2 || m[0].Overdue != 2 {
 			t.Errorf("after the second deadline: %+v", m[0])
 		}
 		if late, _ := s.Overdue(ctx, promise); len(late) != 2 || late[0].Link != "/ideas/i1" || late[1].Link != "/ideas/i2" {
 			t.Errorf("overdue, the oldest first: %+v", late)
 		}
-		if _, err := s.Compliance(ctx, "facebook", 16, 0); err == nil {
+		if _, err := s.Compliance(ctx, "facebook", policy.HoursPromise(16), 0); err == nil {
 			t.Error("0 months measured")
 		}
 	})
@@ -176,7 +176,7 @@ func TestRecordedMeasurements(t *testing.T) {
 		if err != nil || len(list) != 2 || list[0].PeriodFrom != "2026-11-01" || list[1].MedianHours != 6 || list[1].Source != policy.RecordedByAPI {
 			t.Fatalf("measurements: %+v (%v)", list, err)
 		}
-		months, err := s.Compliance(ctx, "facebook", 16, 3)
+		months, err := s.Compliance(ctx, "facebook", policy.HoursPromise(16), 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,7 @@ func TestRecordedMeasurements(t *testing.T) {
 		if m := months[0]; m.Cases != 0 || m.WithinPct != nil {
 			t.Errorf("September: %+v", m)
 		}
-		lvl, _ := s.ServiceLevel(ctx, "facebook", 16, 3)
+		lvl, _ := s.ServiceLevel(ctx, "facebook", policy.HoursPromise(16), 3)
 		if lvl.Cases != 400 || !near(lvl.WithinPct, 95) || !near(lvl.MedianHours, 3) {
 			t.Errorf("service level weighted by cases: %+v", lvl)
 		}

@@ -22,22 +22,25 @@ import (
 // /policies/{id} ("how to reach us, for what, how fast"), each promise next
 // to its measured service level and each decision next to the figures
 // behind it, live. Only published versions are public: a policy that was
-// never published is not found, for staff too (they read drafts on their
-// own pages).
+// never published is not found (staff read drafts on their own pages, and
+// through the API with a staff token).
 
-// LevelMonths is how many months the public service level covers.
+// LevelMonths is how many whole months before the current one the public
+// service level covers; the current month so far counts too (see
+// Store.ServiceLevel).
 const LevelMonths = 3
 
 // publicPolicy is a published version of a policy, resolved for one
 // language: the page and the API are built from it.
 type publicPolicy struct {
-	Policy   *models.Policy
-	Snap     *Snapshot
-	Current  bool // the latest published version
-	Versions []models.PolicyVersion
-	Calendar Calendar
-	Lang     string
-	Items    []publicDecision
+	Policy    *models.Policy
+	Snap      *Snapshot
+	Current   bool // the latest published version
+	Versions  []models.PolicyVersion
+	Calendar  Calendar
+	LevelFrom time.Time // where the measured service levels start
+	Lang      string
+	Items     []publicDecision
 }
 
 type publicDecision struct {
@@ -53,7 +56,8 @@ type publicEvidence struct {
 	Label string
 	Link  string
 	// Figure is the figure shown: live for the current version, as
-	// published for earlier ones (and when the source is gone).
+	// published for earlier ones (and when the source is gone or no
+	// longer public, e.g. a survey whose results were withdrawn).
 	Figure   Figure
 	Live     bool
 	Gone     bool
@@ -75,6 +79,7 @@ func pubVersionParam(c *fiber.Ctx) (int, error) {
 
 // loadPublic reads a published version of policy id and resolves it in lang.
 func (h *Handlers) loadPublic(ctx context.Context, id string, n int, lang string) (*publicPolicy, error) {
+	ctx = WithMemo(ctx) // a survey cited by several decisions is computed once
 	p, err := h.store.Policy(ctx, id)
 	if err != nil {
 		return nil, err
@@ -94,11 +99,12 @@ func (h *Handlers) loadPublic(ctx context.Context, id string, n int, lang string
 	if err != nil {
 		return nil, err
 	}
-	pp := &publicPolicy{Policy: p, Snap: snap, Current: snap.Version == p.Version, Versions: vs, Calendar: cal, Lang: lang}
+	pp := &publicPolicy{Policy: p, Snap: snap, Current: snap.Version == p.Version, Versions: vs, Calendar: cal, Lang: lang,
+		LevelFrom: h.store.LevelFrom(LevelMonths)}
 	for _, d := range snap.Decisions {
 		item := publicDecision{SnapshotDecision: d, Name: d.ChannelName.In(lang)}
-		if pp.Current && d.ResponseTargetHours != nil && d.Handling != models.HandlingRouted {
-			lvl, err := h.store.ServiceLevel(ctx, d.Channel, *d.ResponseTargetHours, LevelMonths)
+		if pr := d.Promise(); pp.Current && pr.Set() && d.Handling != models.HandlingRouted {
+			lvl, err := h.store.ServiceLevel(ctx, d.Channel, pr, LevelMonths)
 			if err != nil {
 				return nil, err
 			}
@@ -114,6 +120,9 @@ func (h *Handlers) loadPublic(ctx context.Context, id string, n int, lang string
 					pe.Gone = true
 				case err != nil:
 					return nil, err
+				case f.NotPublic != "":
+					// Withdrawn from the public: the figure as published,
+					// without its distribution.
 				default:
 					pe.Figure, pe.Live, pe.Label, pe.Link = *f, true, f.Label, f.Link
 				}
@@ -139,25 +148,6 @@ func pubNumber(l *i18n.L, x float64) string {
 		return l.Number(int64(x))
 	}
 	return l.Number(x)
-}
-
-// pubPromise says a promise of hours working hours in words: whole
-// working days when it is a multiple of the calendar's day, else hours.
-// inDays tells which.
-func pubPromise(l *i18n.L, hours, dayHours float64) (text string, inDays bool) {
-	if dayHours > 0 {
-		d := hours / dayHours
-		if r := math.Round(d); r >= 1 && math.Abs(d-r) < 1e-9 {
-			if r == 1 {
-				return l.T("policy_public.promise_day_1"), true
-			}
-			return l.T("policy_public.promise_days", "Days", pubNumber(l, r)), true
-		}
-	}
-	if hours == 1 {
-		return l.T("policy_public.promise_hour_1"), false
-	}
-	return l.T("policy_public.promise_hours", "Hours", pubNumber(l, hours)), false
 }
 
 // pubFigure is a figure with its margin and base, e.g. "61.2% (95%
@@ -249,7 +239,7 @@ type pubDecisionView struct {
 	Channel, Handling, Owner string
 	Name                     pubText
 	Purposes                 []string
-	Promise, PromiseHours    string
+	Promise                  string
 	RoutedTo, Hours, Tone    pubText
 	Text                     pubText
 	Level                    *pubLevelView
@@ -265,7 +255,6 @@ type pubVersionView struct {
 
 func (h *Handlers) publicViews(l *i18n.L, pp *publicPolicy) []pubDecisionView {
 	lang := l.Lang
-	dayHours := pp.Calendar.DayHours()
 	out := make([]pubDecisionView, 0, len(pp.Items))
 	for _, it := range pp.Items {
 		v := pubDecisionView{Channel: it.Channel, Name: pubIn(it.ChannelName, lang), Handling: it.Handling,
@@ -276,19 +265,13 @@ func (h *Handlers) publicViews(l *i18n.L, pp *publicPolicy) []pubDecisionView {
 		for _, p := range it.Purposes {
 			v.Purposes = append(v.Purposes, l.TOr("policy.purpose_"+p, p))
 		}
-		if t := it.ResponseTargetHours; t != nil {
-			var inDays bool
-			v.Promise, inDays = pubPromise(l, *t, dayHours)
-			if inDays {
-				v.PromiseHours = l.T("policy_public.promise_in_hours", "Hours", pubNumber(l, *t))
-			}
-		}
+		v.Promise = PromiseText(l, it.Promise())
 		if lv := it.Level; lv != nil {
 			v.Level = &pubLevelView{Empty: lv.Cases == 0}
 			cases := l.Number(lv.Cases)
 			switch {
 			case lv.Cases == 0:
-				v.Level.Text = l.T("policy_public.level_none", "Months", LevelMonths)
+				v.Level.Text = l.T("policy_public.level_none", "From", l.Date(lv.From))
 			case lv.WithinPct != nil && lv.MedianHours != nil:
 				v.Level.Text = l.T("policy_public.level", "Cases", cases, "Percent", l.Percent(*lv.WithinPct), "Median", l.Number(*lv.MedianHours))
 			case lv.WithinPct != nil:
@@ -317,9 +300,10 @@ func (h *Handlers) publicViews(l *i18n.L, pp *publicPolicy) []pubDecisionView {
 	return out
 }
 
-// PublicList is GET /policies: the published channel policies.
+// PublicList is GET /policies: the published channel policies, each as
+// its latest published version says (never the draft).
 func (h *Handlers) PublicList(c *fiber.Ctx) error {
-	pols, err := h.store.Published(c.UserContext())
+	pols, err := h.store.PublishedVersions(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -330,11 +314,8 @@ func (h *Handlers) PublicList(c *fiber.Ctx) error {
 	}
 	items := make([]item, 0, len(pols))
 	for _, p := range pols {
-		it := item{ID: p.ID, Title: p.Title.In(l.Lang), Period: h.pubPeriod(l, p.PeriodFrom, p.PeriodTo), Version: p.Version}
-		if p.PublishedAt != nil {
-			it.Published = l.Date(*p.PublishedAt)
-		}
-		items = append(items, it)
+		items = append(items, item{ID: p.ID, Title: pubIn(p.Snap.Title, l.Lang).S, Period: h.pubPeriod(l, p.Snap.PeriodFrom, p.Snap.PeriodTo),
+			Version: p.Snap.Version, Published: l.Date(p.Snap.PublishedAt)})
 	}
 	return h.render.Render(c, fiber.StatusOK, "policy/public_list", fiber.Map{"Policies": items})
 }
@@ -371,7 +352,7 @@ func (h *Handlers) PublicShow(c *fiber.Ctx) error {
 	return h.render.Render(c, fiber.StatusOK, "policy/public", fiber.Map{
 		"ID": id, "Title": title, "Intro": intro, "Period": h.pubPeriod(l, pp.Snap.PeriodFrom, pp.Snap.PeriodTo),
 		"Version": pp.Snap.Version, "Latest": pp.Policy.Version, "Current": pp.Current, "PublishedOn": l.Date(pp.Snap.PublishedAt),
-		"Versions": versions, "Decisions": h.publicViews(l, pp), "LevelMonths": LevelMonths,
+		"Versions": versions, "Decisions": h.publicViews(l, pp), "LevelFrom": l.Date(pp.LevelFrom),
 		"WorkingDays": pubWeekdays(l, cal), "Opens": pubClock(cal.Opens), "Closes": pubClock(cal.Closes),
 		"DayHours": pubNumber(l, cal.DayHours()),
 		"OG":       sharing.OG{Title: title.S, Description: desc, URL: h.baseURL + "/policies/" + id + "?lang=" + l.Lang, Locale: sharing.OGLocale(l.Lang)},
@@ -388,23 +369,28 @@ type publicShareJSON struct {
 }
 
 type publicEvidenceJSON struct {
-	Kind     string             `json:"kind"`
-	Ref      string             `json:"ref"`
-	Label    string             `json:"label"`
-	Link     string             `json:"link,omitempty"`
-	Percent  float64            `json:"percent"`
-	Low      float64            `json:"low"`
-	High     float64            `json:"high"`
-	Base     float64            `json:"base"`
-	Weighted bool               `json:"weighted"`
-	Baseline float64            `json:"baseline"`
-	Live     bool               `json:"live"`
-	Shares   []publicShareJSON  `json:"shares,omitempty"`
-	Stats    map[string]float64 `json:"stats,omitempty"`
+	Kind     string   `json:"kind"`
+	Ref      string   `json:"ref"`
+	Label    string   `json:"label"`
+	Link     string   `json:"link,omitempty"`
+	Percent  float64  `json:"percent"`
+	Low      float64  `json:"low"`
+	High     float64  `json:"high"`
+	Base     float64  `json:"base"`
+	Weighted bool     `json:"weighted"`
+	Baseline *float64 `json:"baseline"`
+	Live     bool     `json:"live"`
+	// Staff reading a draft: whether the live figure moved more than the
+	// threshold from the published one, and why it is not public.
+	Moved     *bool              `json:"moved,omitempty"`
+	NotPublic string             `json:"not_public,omitempty"`
+	Shares    []publicShareJSON  `json:"shares,omitempty"`
+	Stats     map[string]float64 `json:"stats,omitempty"`
 }
 
 type publicLevelJSON struct {
 	Months      int      `json:"months"`
+	From        string   `json:"from"`
 	WithinPct   *float64 `json:"within_target_pct"`
 	MedianHours *float64 `json:"median_hours"`
 	Cases       int      `json:"cases"`
@@ -418,6 +404,8 @@ type publicDecisionJSON struct {
 	Handling            string               `json:"handling"`
 	RoutedTo            models.Text          `json:"routed_to"`
 	ResponseTargetHours *float64             `json:"response_target_hours"`
+	ResponseTargetUnit  string               `json:"response_target_unit,omitempty"`
+	ResponseTargetDays  *float64             `json:"response_target_days,omitempty"`
 	Hours               models.Text          `json:"hours"`
 	Owner               string               `json:"owner"`
 	Tone                models.Text          `json:"tone"`
@@ -434,9 +422,10 @@ type publicVersionJSON struct {
 
 type publicPolicyJSON struct {
 	ID          string               `json:"id"`
+	Status      string               `json:"status"` // "published", or "draft" (staff)
 	Version     int                  `json:"version"`
 	Latest      int                  `json:"latest_version"`
-	PublishedAt time.Time            `json:"published_at"`
+	PublishedAt *time.Time           `json:"published_at"`
 	Title       models.Text          `json:"title"`
 	Intro       models.Text          `json:"intro"`
 	Period      string               `json:"period"`
@@ -456,32 +445,82 @@ func pubRoundp(x *float64) *float64 {
 	return &v
 }
 
-// APIPublicList is GET /api/v1/policies: the published policies.
+// APIPublicList is GET /api/v1/policies: the published policies, each as
+// its latest published version says.
 func (h *Handlers) APIPublicList(c *fiber.Ctx) error {
-	pols, err := h.store.Published(c.UserContext())
+	pols, err := h.store.PublishedVersions(c.UserContext())
 	if err != nil {
 		return err
 	}
 	out := make([]publicPolicyJSON, 0, len(pols))
 	for _, p := range pols {
-		j := publicPolicyJSON{ID: p.ID, Version: p.Version, Latest: p.Version, Title: orEmpty(p.Title), Intro: orEmpty(p.Intro),
-			Period: p.PeriodFrom + "/" + p.PeriodTo, URL: h.baseURL + "/policies/" + p.ID}
-		if p.PublishedAt != nil {
-			j.PublishedAt = p.PublishedAt.UTC()
-		}
-		out = append(out, j)
+		at := p.Snap.PublishedAt.UTC()
+		out = append(out, publicPolicyJSON{ID: p.ID, Status: StatusPublished, Version: p.Snap.Version, Latest: p.Snap.Version, PublishedAt: &at,
+			Title: orEmpty(p.Snap.Title), Intro: orEmpty(p.Snap.Intro), Period: p.Snap.PeriodFrom + "/" + p.Snap.PeriodTo, URL: h.baseURL + "/policies/" + p.ID})
 	}
 	return c.JSON(fiber.Map{"policies": out})
+}
+
+// What the API says a policy is.
+const (
+	StatusPublished = "published" // as published, or a draft without changes since
+	StatusDraft     = "draft"     // never published, or changed since
+)
+
+// promiseJSON fills a decision's promise: as written, and in working hours
+// (for a promise in days, what it comes to on the working day it was
+// published with, or for a draft on today's).
+func (d *publicDecisionJSON) promiseJSON(p Promise, hours float64) {
+	if !p.Set() {
+		return
+	}
+	if p.Days() {
+		v := p.Value
+		d.ResponseTargetDays = &v
+	}
+	d.ResponseTargetHours, d.ResponseTargetUnit = &hours, p.Unit
+}
+
+func levelJSON(lv *Level) *publicLevelJSON {
+	if lv == nil {
+		return nil
+	}
+	return &publicLevelJSON{Months: lv.Months, From: lv.From.Format(time.DateOnly), WithinPct: pubRoundp(lv.WithinPct),
+		MedianHours: pubRoundp(lv.MedianHours), Cases: lv.Cases}
+}
+
+// figureJSON fills an evidence's figure.
+func (ej *publicEvidenceJSON) figureJSON(f Figure) {
+	ej.Percent, ej.Low, ej.High, ej.Base, ej.Weighted = pubRound(f.Percent), pubRound(f.Low), pubRound(f.High), pubRound(f.Base), f.Weighted
+	for _, sh := range f.Shares {
+		ej.Shares = append(ej.Shares, publicShareJSON{Label: sh.Label, Percent: pubRound(sh.Percent), Low: pubRound(sh.Low), High: pubRound(sh.High)})
+	}
+	if len(f.Stats) > 0 {
+		ej.Stats = map[string]float64{}
+		for _, st := range f.Stats {
+			ej.Stats[strings.TrimPrefix(st.Key, "policy_public.stat_")] = pubRound(st.Value)
+		}
+	}
+}
+
+// staffCaller tells whether the caller may read drafts.
+func staffCaller(c *fiber.Ctx) bool {
+	a := page.Account(c)
+	return a != nil && (a.Role == models.RoleStaff || a.Role == models.RoleAdmin)
 }
 
 // APIPublicGet is GET /api/v1/policies/{id}: a published version (the
 // latest, or ?version=N) with its evidence's figures (live for the latest,
 // as published for earlier ones) and the measured service level next to
-// each promise; 404 while never published.
+// each promise; 404 while never published. Staff without ?version read
+// the draft instead (see apiDraft).
 func (h *Handlers) APIPublicGet(c *fiber.Ctx) error {
 	n, err := pubVersionParam(c)
 	if err != nil {
 		return err
+	}
+	if n == 0 && staffCaller(c) {
+		return h.apiDraft(c)
 	}
 	l := page.L(c)
 	pp, err := h.loadPublic(c.UserContext(), c.Params("id"), n, l.Lang)
@@ -489,32 +528,29 @@ func (h *Handlers) APIPublicGet(c *fiber.Ctx) error {
 		return err
 	}
 	s := pp.Snap
-	out := publicPolicyJSON{ID: pp.Policy.ID, Version: s.Version, Latest: pp.Policy.Version, PublishedAt: s.PublishedAt.UTC(),
+	at := s.PublishedAt.UTC()
+	out := publicPolicyJSON{ID: pp.Policy.ID, Status: StatusPublished, Version: s.Version, Latest: pp.Policy.Version, PublishedAt: &at,
 		Title: orEmpty(s.Title), Intro: orEmpty(s.Intro), Period: s.PeriodFrom + "/" + s.PeriodTo,
 		URL: h.baseURL + "/policies/" + pp.Policy.ID + "?version=" + strconv.Itoa(s.Version), Decisions: []publicDecisionJSON{}}
 	for _, it := range pp.Items {
 		d := publicDecisionJSON{Channel: it.Channel, ChannelName: orEmpty(it.ChannelName), ChannelLabel: pubChannelName(l, it.Channel, it.Name),
-			Purposes: it.Purposes, Handling: it.Handling, RoutedTo: orEmpty(it.RoutedTo), ResponseTargetHours: it.ResponseTargetHours,
-			Hours: orEmpty(it.Hours), Owner: it.Owner, Tone: orEmpty(it.Tone), Text: orEmpty(it.Text), Evidence: []publicEvidenceJSON{}}
+			Purposes: it.Purposes, Handling: it.Handling, RoutedTo: orEmpty(it.RoutedTo),
+			Hours: orEmpty(it.Hours), Owner: it.Owner, Tone: orEmpty(it.Tone), Text: orEmpty(it.Text), Evidence: []publicEvidenceJSON{},
+			ServiceLevel: levelJSON(it.Level)}
 		if d.Purposes == nil {
 			d.Purposes = []string{}
 		}
-		if lv := it.Level; lv != nil {
-			d.ServiceLevel = &publicLevelJSON{Months: lv.Months, WithinPct: pubRoundp(lv.WithinPct), MedianHours: pubRoundp(lv.MedianHours), Cases: lv.Cases}
+		if it.ResponseTargetHours != nil {
+			d.promiseJSON(it.Promise(), *it.ResponseTargetHours)
 		}
 		for _, e := range it.Evidence {
+			baseline := pubRound(e.Baseline)
+			ej := publicEvidenceJSON{Kind: e.Kind, Ref: e.Ref, Label: e.Label, Link: e.Link, Baseline: &baseline, Live: e.Live}
 			f := e.Figure
-			ej := publicEvidenceJSON{Kind: e.Kind, Ref: e.Ref, Label: e.Label, Link: e.Link, Percent: pubRound(f.Percent), Low: pubRound(f.Low),
-				High: pubRound(f.High), Base: pubRound(f.Base), Weighted: f.Weighted, Baseline: pubRound(e.Baseline), Live: e.Live}
-			for _, sh := range f.Shares {
-				ej.Shares = append(ej.Shares, publicShareJSON{Label: sh.Label, Percent: pubRound(sh.Percent), Low: pubRound(sh.Low), High: pubRound(sh.High)})
+			if !e.Live {
+				f.Shares, f.Stats = nil, nil
 			}
-			if len(f.Stats) > 0 {
-				ej.Stats = map[string]float64{}
-				for _, st := range f.Stats {
-					ej.Stats[strings.TrimPrefix(st.Key, "policy_public.stat_")] = pubRound(st.Value)
-				}
-			}
+			ej.figureJSON(f)
 			d.Evidence = append(d.Evidence, ej)
 		}
 		out.Decisions = append(out.Decisions, d)
@@ -522,6 +558,81 @@ func (h *Handlers) APIPublicGet(c *fiber.Ctx) error {
 	for _, v := range pp.Versions {
 		out.Versions = append(out.Versions, publicVersionJSON{Version: v.Version, PublishedAt: v.PublishedAt.UTC(),
 			URL: h.baseURL + "/policies/" + pp.Policy.ID + "?version=" + strconv.Itoa(v.Version)})
+	}
+	return c.JSON(out)
+}
+
+// apiDraft is GET /api/v1/policies/{id} for staff: the policy as it stands
+// in the draft ("status": "draft" when it was never published or changed
+// since, else "published"), each cited figure live next to the one the
+// latest published version shows ("baseline", null when that version does
+// not cite it) and whether it moved more than the threshold, and each
+// promise's service level.
+func (h *Handlers) apiDraft(c *fiber.Ctx) error {
+	ctx := WithMemo(c.UserContext())
+	l := page.L(c)
+	p, err := h.store.Policy(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	ds, err := h.store.Decisions(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	vs, err := h.store.Versions(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	cal, err := h.store.Calendar(ctx)
+	if err != nil {
+		return err
+	}
+	out := publicPolicyJSON{ID: p.ID, Status: StatusDraft, Version: p.Version, Latest: p.Version, Title: orEmpty(p.Title), Intro: orEmpty(p.Intro),
+		Period: p.PeriodFrom + "/" + p.PeriodTo, URL: h.baseURL + "/policies/" + p.ID, Decisions: []publicDecisionJSON{}, Versions: []publicVersionJSON{}}
+	if p.Version > 0 && p.PublishedAt != nil {
+		at := p.PublishedAt.UTC()
+		out.PublishedAt = &at
+		if !p.UpdatedAt.After(*p.PublishedAt) {
+			out.Status = StatusPublished
+		}
+	}
+	for _, d := range ds {
+		dj := publicDecisionJSON{Channel: d.Channel, ChannelName: orEmpty(d.ChannelName), ChannelLabel: staffChannelLabel(l, d.Channel, d.ChannelName),
+			Purposes: d.Purposes, Handling: d.Handling, RoutedTo: orEmpty(d.RoutedTo), Hours: orEmpty(d.StaffedHours), Owner: d.Owner,
+			Tone: orEmpty(d.Tone), Text: orEmpty(d.Text), Evidence: []publicEvidenceJSON{}}
+		if dj.Purposes == nil {
+			dj.Purposes = []string{}
+		}
+		pr := decisionPromise(&d.PolicyDecision)
+		dj.promiseJSON(pr, pr.HoursOn(cal))
+		if pr.Set() && d.Handling != models.HandlingRouted {
+			lvl, err := h.store.ServiceLevel(ctx, d.Channel, pr, LevelMonths)
+			if err != nil {
+				return err
+			}
+			dj.ServiceLevel = levelJSON(lvl)
+		}
+		for _, e := range d.Evidence {
+			ej := publicEvidenceJSON{Kind: e.Kind, Ref: e.Ref, Label: staffKindLabel(l, e.Kind), Baseline: pubRoundp(e.Baseline)}
+			moved := false
+			f, err := h.store.Figure(ctx, e.Kind, e.Ref, l.Lang)
+			switch {
+			case errors.Is(err, apperr.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				ej.Label, ej.Link, ej.Live, ej.NotPublic = f.Label, f.Link, true, f.NotPublic
+				ej.figureJSON(*f)
+				moved = Moved(e.Baseline, f, p.Threshold)
+			}
+			ej.Moved = &moved
+			dj.Evidence = append(dj.Evidence, ej)
+		}
+		out.Decisions = append(out.Decisions, dj)
+	}
+	for _, v := range vs {
+		out.Versions = append(out.Versions, publicVersionJSON{Version: v.Version, PublishedAt: v.PublishedAt.UTC(),
+			URL: h.baseURL + "/policies/" + p.ID + "?version=" + strconv.Itoa(v.Version)})
 	}
 	return c.JSON(out)
 }

@@ -22,7 +22,7 @@ import (
 
 const channelSurvey = `{
   "title": {"da": "Kommunen på sociale medier", "nl": "De gemeente op sociale media", "en": "The municipality on social media"},
-  "languages": ["da", "nl", "en"], "allow_multiple": true,
+  "languages": ["da", "nl", "en"], "allow_multiple": true, "publish_results": true,
   "questions": [
     {"key": "channel", "type": "single", "text": {"da": "Hvor vil du stille et spørgsmål?", "nl": "Waar wil je een vraag stellen?", "en": "Where do you want to ask a question?"},
      "options": [{"key": "facebook", "text": {"da": "På Facebook", "nl": "Op Facebook", "en": "On Facebook"}},
@@ -93,7 +93,7 @@ func TestCitizenReadsPublishedPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 		fb := policy.DecisionInput{Channel: "facebook", Purposes: []string{"questions", "information"}, Handling: models.HandlingHandled,
-			ResponseTargetHours: hours(16), Owner: "Team <b>Webcare</b>", Hours: models.Text{"nl": "ma–vr 8–16"},
+			ResponseTargetDays: hours(2), Owner: "Team <b>Webcare</b>", Hours: models.Text{"nl": "ma–vr 8–16"},
 			Text:     models.Text{"nl": "We beantwoorden eenvoudige vragen <script>alert(1)</script>", "da": "Vi svarer på enkle spørgsmål."},
 			Evidence: []policy.EvidenceInput{{Kind: policy.KindSurveyOption, Ref: sid + ":channel:facebook"}, {Kind: policy.KindSurveyQuestion, Ref: sid + ":channel"}}}
 		if _, err := st.SaveDecision(ctx, p.ID, fb); err != nil {
@@ -113,11 +113,12 @@ func TestCitizenReadsPublishedPolicy(t *testing.T) {
 			}
 		}
 
-		// Not published yet: not found for citizens and for staff, page and API.
+		// Not published yet: not found for citizens, and on the public page
+		// for staff too; staff read the draft through the API.
 		citizen := e.Browser()
 		status(t, citizen.Get("/policies/"+p.ID+"?lang=nl"), http.StatusNotFound, "unpublished page")
 		status(t, citizen.Get("/api/v1/policies/"+p.ID), http.StatusNotFound, "unpublished API")
-		status(t, api.Get("/api/v1/policies/"+p.ID), http.StatusNotFound, "unpublished API for staff")
+		webtest.Contains(t, api.Get("/api/v1/policies/"+p.ID), `"status":"draft"`, `"version":0`)
 		status(t, citizen.Get("/api/v1/policies/"+p.ID+"/compliance"), http.StatusNotFound, "unpublished compliance")
 		e.Account("staff@example.nl", "staff")
 		staff := e.Browser()
@@ -142,8 +143,8 @@ func TestCitizenReadsPublishedPolicy(t *testing.T) {
 		respond(t, e, sid, "phone", "phone")
 		a := citizen.Get("/policies/" + p.ID + "?lang=nl")
 		status(t, a, http.StatusOK, "published page")
-		webtest.Contains(t, a, "Kanaalbeleid 2027", "Zo bereik je de gemeente.", "Antwoord binnen 2 werkdagen", "16 werkuren",
-			"Afgelopen 3 maanden: 87,5% binnen de belofte beantwoord; mediaan 5,5 werkuren (aantal zaken: 412)",
+		webtest.Contains(t, a, "Kanaalbeleid 2027", "Zo bereik je de gemeente.", "Antwoord binnen 2 werkdagen",
+			"87,5% binnen de belofte beantwoord; mediaan 5,5 werkuren (aantal zaken: 412)", "Sinds ", "De metingen lopen van ",
 			"Vragen", "Team &lt;b&gt;Webcare&lt;/b&gt;", "We beantwoorden eenvoudige vragen &lt;script&gt;alert(1)&lt;/script&gt;",
 			"60,0% (95%-betrouwbaarheidsinterval 31,3–83,2%, 10 respondenten)", "De gemeente op sociale media — Waar wil je een vraag stellen? — Op Facebook",
 			"Toen deze versie werd gepubliceerd, was het 75,0%.", "Aan de telefoon", "Gebruik in plaats daarvan:", "het contactformulier op de website",
@@ -209,7 +210,7 @@ func TestCitizenReadsPublishedPolicy(t *testing.T) {
 
 		// Version 2 promises 1 working day; version 1 stays readable, marked
 		// as replaced, with its figure as published.
-		fb.ResponseTargetHours = hours(8)
+		fb.ResponseTargetDays = hours(1)
 		if _, err := st.SaveDecision(ctx, p.ID, fb); err != nil {
 			t.Fatal(err)
 		}
@@ -258,6 +259,53 @@ func TestMeasurementsPageAndAPI(t *testing.T) {
 		_ = json.Unmarshal([]byte(a.Body), &cons)
 		a = e.Browser().PostJSON("/api/v1/consultations/"+cons.ID+"/ideas", `{"title": "Cykelstativer ved stationen", "body": "Der mangler plads."}`)
 		status(t, a, http.StatusCreated, "idea")
+
+		// A town hall with two published questions, one answered two hours
+		// after publication (and twice more later), one unanswered, and a
+		// rejected one that was never published.
+		t0 := now.Add(-2 * time.Hour).UTC().Truncate(time.Second)
+		th := models.TownHall{ID: models.NewID(), Title: models.Text{"da": "Spørg borgmesteren"}, Description: models.Text{}, StartsAt: t0, EndsAt: t0.Add(time.Hour),
+			Moderation: "pre", Participation: "anyone", Names: "optional", Announced: "scheduled", CreatedAt: t0, UpdatedAt: t0}
+		answered := models.TownHallQuestion{ID: models.NewID(), TownHallID: th.ID, Participant: "p1", Text: "Hvornår åbner broen?", Status: models.QuestionApproved,
+			CreatedAt: t0, ApprovedAt: &t0, UpdatedAt: t0}
+		open := models.TownHallQuestion{ID: models.NewID(), TownHallID: th.ID, Participant: "p2", Text: "Hvorfor lukker biblioteket?", Status: models.QuestionApproved,
+			CreatedAt: t0, ApprovedAt: &t0, UpdatedAt: t0}
+		hidden := models.TownHallQuestion{ID: models.NewID(), TownHallID: th.ID, Participant: "p3", Text: "Afvist", Status: "rejected", CreatedAt: t0, UpdatedAt: t0}
+		for _, row := range []any{&th, &answered, &open, &hidden,
+			&models.TownHallAnswer{ID: models.NewID(), QuestionID: answered.ID, TownHallID: th.ID, Name: "Borgmester", Text: "Til maj.", CreatedAt: t0.Add(2 * time.Hour)},
+			&models.TownHallAnswer{ID: models.NewID(), QuestionID: answered.ID, TownHallID: th.ID, Name: "Rådmand", Text: "Ja.", CreatedAt: t0.Add(3 * time.Hour)},
+			&models.TownHallAnswer{ID: models.NewID(), QuestionID: answered.ID, TownHallID: th.ID, Name: "Rådmand", Text: "Også.", CreatedAt: t0.Add(4 * time.Hour)},
+		} {
+			if err := e.DB.Create(row).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		cs, err := e.Srv.TownHalls().AnswerCases(ctx, t0.Add(-time.Hour), t0.Add(5*time.Hour))
+		if err != nil || len(cs) != 2 {
+			t.Fatalf("town hall cases: %+v (%v)", cs, err)
+		}
+		for _, c := range cs {
+			switch c.ID {
+			case answered.ID:
+				if c.Answered == nil || !c.Answered.Equal(t0.Add(2*time.Hour)) || !c.Published.Equal(t0) || c.TownHallID != th.ID {
+					t.Errorf("answered question: %+v", c)
+				}
+			case open.ID:
+				if c.Answered != nil {
+					t.Errorf("open question: %+v", c)
+				}
+			default:
+				t.Errorf("an unpublished question is a case: %+v", c)
+			}
+		}
+		// Before the window only the open question is listed.
+		if cs, _ := e.Srv.TownHalls().AnswerCases(ctx, t0.Add(time.Hour), t0.Add(5*time.Hour)); len(cs) != 1 || cs[0].ID != open.ID {
+			t.Errorf("open cases only: %+v", cs)
+		}
+		fig, err := e.Srv.Policy().Figure(ctx, policy.KindTownHall, th.ID, "da")
+		if err != nil || fig.Percent != 50 || fig.Base != 2 || fig.Low != 50 || fig.Label != "Spørg borgmesteren" || fig.Link != "/townhalls/"+th.ID {
+			t.Fatalf("town hall figure: %+v (%v)", fig, err)
+		}
 
 		st := e.Srv.Policy()
 		p, err := st.CreatePolicy(ctx, policy.PolicyInput{Title: models.Text{"da": "Kanalstrategi"}, Period: "2026-01-01/2030-12-31"}, nil)
@@ -315,6 +363,7 @@ func TestMeasurementsPageAndAPI(t *testing.T) {
 		page := staff.Get("/staff/measurements?lang=en")
 		status(t, page, http.StatusOK, "measurements page")
 		webtest.Contains(t, page, "Open cases past their deadline", "Cykelstativer ved stationen", `href="/ideas/`,
+			"Hvorfor lukker biblioteket?", `href="/townhalls/`+th.ID+`#q-`+open.ID+`"`,
 			`<svg class="bar"`, `class="bar-target"`, "<table", "Facebook", "87.5%", "Record a figure", `enctype="multipart/form-data"`)
 		if strings.Contains(page.Body, "<script") {
 			t.Error("the measurements page has a script")

@@ -72,27 +72,21 @@ func staffParseNumber(s string) float64 {
 	return v
 }
 
-// staffTarget says an answer-time promise in working days when it is a
-// whole number of the calendar's working days, else in working hours.
-// (The singular is chosen here, as da, nl and en agree on it for whole
-// numbers.)
-func staffTarget(l *i18n.L, hours *float64, dayHours float64) string {
-	if hours == nil {
+// staffTarget says an answer-time promise as staff wrote it: in working
+// days or in working hours. (The singular is chosen here, as da, nl and en
+// agree on it for whole numbers.)
+func staffTarget(l *i18n.L, p Promise) string {
+	switch {
+	case !p.Set():
 		return ""
-	}
-	h := *hours
-	if dayHours > 0 {
-		if days := h / dayHours; days >= 1 && days == math.Trunc(days) {
-			if days == 1 {
-				return l.T("policy.target_day_1", "Hours", staffNumber(l, h))
-			}
-			return l.T("policy.target_days", "Days", staffNumber(l, days), "Hours", staffNumber(l, h))
-		}
-	}
-	if h == 1 {
+	case p.Days() && p.Value == 1:
+		return l.T("policy.target_day_1")
+	case p.Days():
+		return l.T("policy.target_days", "Days", staffNumber(l, p.Value))
+	case p.Value == 1:
 		return l.T("policy.target_hour_1")
 	}
-	return l.T("policy.target_hours", "Hours", staffNumber(l, h))
+	return l.T("policy.target_hours", "Hours", staffNumber(l, p.Value))
 }
 
 // calClock writes minutes after midnight as "08:00".
@@ -257,7 +251,7 @@ func (h *Handlers) StaffPublish(c *fiber.Ctx) error {
 
 type staffEvidenceView struct {
 	Kind, Ref, Label, Link, Figure, Baseline string
-	Moved                                    bool
+	Moved, NotPublic                         bool
 }
 
 type staffDecisionView struct {
@@ -274,8 +268,9 @@ type staffVersionView struct {
 }
 
 // decisionViews shows a policy's decisions with their evidence's current
-// figures and whether each has moved from its baseline.
-func (h *Handlers) decisionViews(ctx context.Context, l *i18n.L, p *models.Policy, dayHours float64) ([]staffDecisionView, error) {
+// figures and whether each has moved from its baseline, the figure the
+// latest published version shows.
+func (h *Handlers) decisionViews(ctx context.Context, l *i18n.L, p *models.Policy) ([]staffDecisionView, error) {
 	ds, err := h.store.Decisions(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -283,7 +278,7 @@ func (h *Handlers) decisionViews(ctx context.Context, l *i18n.L, p *models.Polic
 	out := make([]staffDecisionView, len(ds))
 	for i, d := range ds {
 		v := staffDecisionView{ID: d.ID, Channel: staffChannelLabel(l, d.Channel, d.ChannelName), Custom: Custom(d.Channel), Handling: d.Handling,
-			RoutedTo: d.RoutedTo.In(l.Lang), Target: staffTarget(l, d.ResponseTargetHours, dayHours), Hours: d.StaffedHours.In(l.Lang),
+			RoutedTo: d.RoutedTo.In(l.Lang), Target: staffTarget(l, decisionPromise(&d.PolicyDecision)), Hours: d.StaffedHours.In(l.Lang),
 			Owner: d.Owner, Tone: d.Tone.In(l.Lang), Text: d.Text.In(l.Lang)}
 		for _, pp := range d.Purposes {
 			v.Purposes = append(v.Purposes, staffPurposeLabel(l, pp))
@@ -293,7 +288,7 @@ func (h *Handlers) decisionViews(ctx context.Context, l *i18n.L, p *models.Polic
 			f, err := h.store.Figure(ctx, e.Kind, e.Ref, l.Lang)
 			if err == nil && f != nil {
 				ev.Label, ev.Link, ev.Figure = f.Label, f.Link, l.Percent(f.Percent)
-				ev.Moved = Moved(e.Baseline, f, p.Threshold)
+				ev.Moved, ev.NotPublic = Moved(e.Baseline, f, p.Threshold), f.NotPublic != ""
 			}
 			if e.Baseline != nil {
 				ev.Baseline = l.Percent(*e.Baseline)
@@ -312,12 +307,12 @@ func (h *Handlers) staffEdit(c *fiber.Ctx, status int, p *models.Policy, form ur
 	if p == nil {
 		return h.render.Render(c, status, "policy/staff_edit", data)
 	}
-	ctx := c.UserContext()
+	ctx := WithMemo(c.UserContext())
 	cal, err := h.store.Calendar(ctx)
 	if err != nil {
 		return err
 	}
-	ds, err := h.decisionViews(ctx, l, p, cal.DayHours())
+	ds, err := h.decisionViews(ctx, l, p)
 	if err != nil {
 		return err
 	}
@@ -346,9 +341,9 @@ func (h *Handlers) staffEdit(c *fiber.Ctx, status int, p *models.Policy, form ur
 
 // decisionInput reads the decision form: a custom channel is "custom-"
 // and its slug; the promise is a number of working hours or of working
-// days (each the calendar's day length); empty evidence rows are left
-// out, and rows says which form row each cited figure came from.
-func decisionInput(form url.Values, dayHours float64) (DecisionInput, []int) {
+// days, kept as written; empty evidence rows are left out, and rows says
+// which form row each cited figure came from.
+func decisionInput(form url.Values) (DecisionInput, []int) {
 	langs := config.Languages
 	ch := strings.TrimSpace(form.Get("channel"))
 	in := DecisionInput{Purposes: append([]string(nil), form["purposes"]...), Handling: form.Get("handling"),
@@ -362,13 +357,14 @@ func decisionInput(form url.Values, dayHours float64) (DecisionInput, []int) {
 	if v := strings.TrimSpace(form.Get("target_value")); v != "" {
 		n := staffParseNumber(v)
 		switch form.Get("target_unit") {
-		case "days":
-			n *= dayHours
-		case "hours":
+		case models.PromiseDays:
+			in.ResponseTargetDays = &n
+		case models.PromiseHours:
+			in.ResponseTargetHours = &n
 		default:
-			n = math.NaN()
+			n = math.NaN() // refused by the store
+			in.ResponseTargetHours = &n
 		}
-		in.ResponseTargetHours = &n
 	}
 	var rows []int
 	for i := 0; i < formRows(form); i++ {
@@ -396,8 +392,8 @@ func formRows(form url.Values) int {
 }
 
 // decisionForm fills the decision form from a decision.
-func decisionForm(d *Decision, dayHours float64) url.Values {
-	f := url.Values{"decision_id": {d.ID}, "handling": {d.Handling}, "owner": {d.Owner}, "target_unit": {"days"}}
+func decisionForm(d *Decision) url.Values {
+	f := url.Values{"decision_id": {d.ID}, "handling": {d.Handling}, "owner": {d.Owner}, "target_unit": {models.PromiseDays}}
 	if Custom(d.Channel) {
 		f.Set("channel", "custom")
 		f.Set("custom_slug", strings.TrimPrefix(d.Channel, "custom-"))
@@ -412,13 +408,9 @@ func decisionForm(d *Decision, dayHours float64) url.Values {
 		f.Set("text_"+l, d.Text[l])
 	}
 	f["purposes"] = append([]string(nil), d.Purposes...)
-	if t := d.ResponseTargetHours; t != nil {
-		if days := *t / dayHours; dayHours > 0 && days == math.Trunc(days) {
-			f.Set("target_value", staffFormNumber(days))
-		} else {
-			f.Set("target_value", staffFormNumber(*t))
-			f.Set("target_unit", "hours")
-		}
+	if pr := decisionPromise(&d.PolicyDecision); pr.Set() {
+		f.Set("target_value", staffFormNumber(pr.Value))
+		f.Set("target_unit", pr.Unit)
 	}
 	for i, e := range d.Evidence {
 		f.Set(fmt.Sprintf("evidence_%d_kind", i), e.Kind)
@@ -465,15 +457,12 @@ func (h *Handlers) StaffDecisionEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cal, err := h.store.Calendar(ctx)
-	if err != nil {
-		return err
-	}
-	return h.decisionPage(c, fiber.StatusOK, p, d, decisionForm(d, cal.DayHours()), nil)
+	return h.decisionPage(c, fiber.StatusOK, p, d, decisionForm(d), nil)
 }
 
 // StaffDecisionSave adds or replaces (by channel) a decision. A decision
-// whose channel was changed in its form moves to the new channel.
+// whose channel was changed in its form moves to the new channel, unless
+// that channel has a decision already (422, nothing changes).
 func (h *Handlers) StaffDecisionSave(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, err := h.store.Policy(ctx, c.Params("id"))
@@ -489,12 +478,13 @@ func (h *Handlers) StaffDecisionSave(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	cal, err := h.store.Calendar(ctx)
-	if err != nil {
-		return err
+	in, rows := decisionInput(form)
+	var d *models.PolicyDecision
+	if orig != nil {
+		d, err = h.store.UpdateDecision(ctx, p.ID, orig.ID, in)
+	} else {
+		d, err = h.store.SaveDecision(ctx, p.ID, in)
 	}
-	in, rows := decisionInput(form, cal.DayHours())
-	d, err := h.store.SaveDecision(ctx, p.ID, in)
 	if err != nil {
 		return &apperr.OnPage{Err: err, Show: func(status int, messageID string) error {
 			errs := staffErrors(c, rowFields(err, rows), messageID)
@@ -503,13 +493,13 @@ func (h *Handlers) StaffDecisionSave(c *fiber.Ctx) error {
 				delete(errs, "channel")
 				errs["custom_slug"] = msg
 			}
+			if msg, ok := errs["response_target_days"]; ok {
+				// One fieldset holds the promise in either unit.
+				delete(errs, "response_target_days")
+				errs["response_target_hours"] = msg
+			}
 			return h.decisionPage(c, status, p, orig, form, errs)
 		}}
-	}
-	if orig != nil && orig.Channel != d.Channel {
-		if err := h.store.DeleteDecision(ctx, p.ID, orig.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
-			return err
-		}
 	}
 	page.Sess(c).Flash("policy.decision_saved")
 	return c.Redirect("/staff/policies/"+p.ID+"#d-"+d.ID, fiber.StatusSeeOther)

@@ -42,9 +42,10 @@ func (s *Store) WithEvidence(r Resolver) *Store { s.resolve = r; return s }
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now() }
 
-// Figure resolves one piece of evidence now, in lang.
+// Figure resolves one piece of evidence now, in lang (once per request
+// when ctx has a Memo: see WithMemo).
 func (s *Store) Figure(ctx context.Context, kind, ref, lang string) (*Figure, error) {
-	return s.resolve(ctx, kind, ref, lang)
+	return s.figure(ctx, kind, ref, lang)
 }
 
 func notFound(err error) error {
@@ -150,7 +151,9 @@ type EvidenceInput struct {
 	Ref  string `json:"ref"`
 }
 
-// DecisionInput is what a policy says about one channel.
+// DecisionInput is what a policy says about one channel. The answer-time
+// promise is either ResponseTargetHours working hours or
+// ResponseTargetDays working days, stored as written.
 type DecisionInput struct {
 	Channel             string          `json:"channel"`
 	ChannelName         models.Text     `json:"channel_name"`
@@ -158,6 +161,7 @@ type DecisionInput struct {
 	Handling            string          `json:"handling"`
 	RoutedTo            models.Text     `json:"routed_to"`
 	ResponseTargetHours *float64        `json:"response_target_hours"`
+	ResponseTargetDays  *float64        `json:"response_target_days"`
 	Hours               models.Text     `json:"hours"`
 	Owner               string          `json:"owner"`
 	Tone                models.Text     `json:"tone"`
@@ -165,8 +169,22 @@ type DecisionInput struct {
 	Evidence            []EvidenceInput `json:"evidence"`
 }
 
-// MaxTargetHours is the longest promise: a year of working days.
-const MaxTargetHours = 24 * 366
+// MaxTargetHours and MaxTargetDays bound a promise: about a year.
+const (
+	MaxTargetHours = 24 * 366
+	MaxTargetDays  = 366
+)
+
+// promise is the input's answer-time promise.
+func (in *DecisionInput) promise() Promise {
+	switch {
+	case in.ResponseTargetDays != nil:
+		return DaysPromise(*in.ResponseTargetDays)
+	case in.ResponseTargetHours != nil:
+		return HoursPromise(*in.ResponseTargetHours)
+	}
+	return Promise{}
+}
 
 func (s *Store) validateDecision(ctx context.Context, in *DecisionInput) error {
 	v := &apperr.Validation{}
@@ -208,7 +226,13 @@ func (s *Store) validateDecision(ctx context.Context, in *DecisionInput) error {
 	if t := in.ResponseTargetHours; t != nil && (math.IsNaN(*t) || *t <= 0 || *t > MaxTargetHours) {
 		v.Add("response_target_hours", "policy.target_invalid")
 	}
-	if in.Handling == models.HandlingHandled && in.ResponseTargetHours == nil {
+	if t := in.ResponseTargetDays; t != nil && (math.IsNaN(*t) || *t <= 0 || *t > MaxTargetDays) {
+		v.Add("response_target_days", "policy.target_invalid")
+	}
+	if in.ResponseTargetHours != nil && in.ResponseTargetDays != nil {
+		v.Add("response_target_days", "policy.target_both")
+	}
+	if in.Handling == models.HandlingHandled && in.ResponseTargetHours == nil && in.ResponseTargetDays == nil {
 		v.Add("response_target_hours", "policy.target_required")
 	}
 	in.Owner = strings.TrimSpace(in.Owner)
@@ -232,29 +256,71 @@ func (s *Store) validateDecision(ctx context.Context, in *DecisionInput) error {
 			v.Add(field+".ref", id)
 			continue
 		}
-		if _, err := s.resolve(ctx, e.Kind, e.Ref, config.Languages[0]); err != nil {
-			if !errors.Is(err, apperr.ErrNotFound) {
-				return err
-			}
+		f, err := s.figure(ctx, e.Kind, e.Ref, config.Languages[0])
+		switch {
+		case errors.Is(err, apperr.ErrNotFound):
 			v.Add(field+".ref", "policy.evidence_unknown")
+		case err != nil:
+			return err
+		case f.NotPublic != "":
+			// A published policy shows its figures to everyone.
+			v.Add(field+".ref", notPublicMessage(f.NotPublic))
 		}
 	}
 	return v.Err()
 }
 
 // SaveDecision adds or replaces (by channel) a decision of a policy, with
-// its evidence. Every cited figure must exist (422 otherwise).
+// its evidence. Every cited figure must exist and be public (422
+// otherwise).
 func (s *Store) SaveDecision(ctx context.Context, policyID string, in DecisionInput) (*models.PolicyDecision, error) {
-	if _, err := s.Policy(ctx, policyID); err != nil {
+	return s.saveDecision(ctx, policyID, "", in)
+}
+
+// UpdateDecision saves the policy's decision id, which may move to another
+// channel; when that channel has a decision of its own already, it refuses
+// (422, channel: policy.channel_taken) and changes nothing.
+func (s *Store) UpdateDecision(ctx context.Context, policyID, id string, in DecisionInput) (*models.PolicyDecision, error) {
+	return s.saveDecision(ctx, policyID, id, in)
+}
+
+func (s *Store) saveDecision(ctx context.Context, policyID, id string, in DecisionInput) (*models.PolicyDecision, error) {
+	p, err := s.Policy(ctx, policyID)
+	if err != nil {
 		return nil, err
 	}
+	ctx = WithMemo(ctx)
 	if err := s.validateDecision(ctx, &in); err != nil {
 		return nil, err
 	}
+	// What the public sees now: the baselines the evidence is measured
+	// against, whatever the draft changes.
+	var snap *Snapshot
+	if p.Version > 0 {
+		if snap, err = s.Version(ctx, policyID, 0); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	var d models.PolicyDecision
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Where("policy_id = ? AND channel = ?", policyID, in.Channel).Take(&d).Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if id != "" {
+			if err := tx.Where("id = ? AND policy_id = ?", id, policyID).Take(&d).Error; err != nil {
+				return notFound(err)
+			}
+			if d.Channel != in.Channel {
+				var n int64
+				if err := tx.Model(&models.PolicyDecision{}).Where("policy_id = ? AND channel = ? AND id <> ?", policyID, in.Channel, id).Count(&n).Error; err != nil {
+					return err
+				}
+				if n > 0 {
+					return apperr.Invalid("channel", "policy.channel_taken")
+				}
+			}
+		} else {
+			err = tx.Where("policy_id = ? AND channel = ?", policyID, in.Channel).Take(&d).Error
+		}
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			var n int64
@@ -265,8 +331,14 @@ func (s *Store) SaveDecision(ctx context.Context, policyID string, in DecisionIn
 		case err != nil:
 			return err
 		}
+		pr := in.promise()
+		d.ResponseTarget, d.ResponseTargetUnit = nil, models.PromiseHours
+		if pr.Set() {
+			v := pr.Value
+			d.ResponseTarget, d.ResponseTargetUnit = &v, pr.Unit
+		}
 		d.Channel, d.ChannelName, d.Purposes, d.Handling = in.Channel, orEmpty(in.ChannelName), in.Purposes, in.Handling
-		d.RoutedTo, d.ResponseTargetHours, d.StaffedHours = orEmpty(in.RoutedTo), in.ResponseTargetHours, orEmpty(in.Hours)
+		d.RoutedTo, d.StaffedHours = orEmpty(in.RoutedTo), orEmpty(in.Hours)
 		d.Owner, d.Tone, d.Text, d.UpdatedAt = in.Owner, orEmpty(in.Tone), orEmpty(in.Text), now
 		if err := tx.Save(&d).Error; err != nil {
 			return err
@@ -276,6 +348,10 @@ func (s *Store) SaveDecision(ctx context.Context, policyID string, in DecisionIn
 		}
 		for i, e := range in.Evidence {
 			row := models.PolicyEvidence{ID: models.NewID(), DecisionID: d.ID, Position: i + 1, Kind: e.Kind, Ref: strings.TrimSpace(e.Ref)}
+			if pe, ok := snap.evidence(d.Channel, row.Kind, row.Ref); ok {
+				at := snap.PublishedAt
+				row.Baseline, row.BaselineBase, row.BaselineAt = &pe.Percent, &pe.Base, &at
+			}
 			if err := tx.Create(&row).Error; err != nil {
 				return err
 			}
@@ -288,6 +364,24 @@ func (s *Store) SaveDecision(ctx context.Context, policyID string, in DecisionIn
 	return &d, nil
 }
 
+// evidence finds the figure a version shows for channel, kind and ref.
+func (snap *Snapshot) evidence(channel, kind, ref string) (SnapshotEvidence, bool) {
+	if snap == nil {
+		return SnapshotEvidence{}, false
+	}
+	for _, d := range snap.Decisions {
+		if d.Channel != channel {
+			continue
+		}
+		for _, e := range d.Evidence {
+			if e.Kind == kind && e.Ref == ref {
+				return e, true
+			}
+		}
+	}
+	return SnapshotEvidence{}, false
+}
+
 func orEmpty(t models.Text) models.Text {
 	if t == nil {
 		return models.Text{}
@@ -295,13 +389,18 @@ func orEmpty(t models.Text) models.Text {
 	return t
 }
 
-// DeleteDecision removes a decision from a policy.
+// DeleteDecision removes a decision from a policy (a change to publish).
 func (s *Store) DeleteDecision(ctx context.Context, policyID, decisionID string) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND policy_id = ?", decisionID, policyID).Delete(&models.PolicyDecision{})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return apperr.ErrNotFound
-	}
-	return res.Error
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("id = ? AND policy_id = ?", decisionID, policyID).Delete(&models.PolicyDecision{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return apperr.ErrNotFound
+		}
+		return tx.Model(&models.Policy{}).Where("id = ?", policyID).Update("updated_at", s.now()).Error
+	})
 }
 
 // Decision is a decision with its evidence.
@@ -335,8 +434,8 @@ func (s *Store) Decisions(ctx context.Context, policyID string) ([]Decision, err
 	return out, nil
 }
 
-// Snapshot is a published version of a policy, whole: its texts and the
-// figures as they stood at publication.
+// Snapshot is a published version of a policy, whole: its texts, the
+// length of the working day and the figures as they stood at publication.
 type Snapshot struct {
 	Version     int                `json:"version"`
 	PublishedAt time.Time          `json:"published_at"`
@@ -344,10 +443,15 @@ type Snapshot struct {
 	Intro       models.Text        `json:"intro"`
 	PeriodFrom  string             `json:"period_from"`
 	PeriodTo    string             `json:"period_to"`
+	DayHours    float64            `json:"day_hours"`
 	Decisions   []SnapshotDecision `json:"decisions"`
 }
 
-// SnapshotDecision is a decision as published.
+// SnapshotDecision is a decision as published. Its promise is as staff
+// wrote it: ResponseTargetDays working days (unit "days"), or
+// ResponseTargetHours working hours; for a promise in days,
+// ResponseTargetHours is what it came to on the working day of the
+// publication (Snapshot.DayHours). Promise reads it.
 type SnapshotDecision struct {
 	Channel             string             `json:"channel"`
 	ChannelName         models.Text        `json:"channel_name"`
@@ -355,6 +459,8 @@ type SnapshotDecision struct {
 	Handling            string             `json:"handling"`
 	RoutedTo            models.Text        `json:"routed_to"`
 	ResponseTargetHours *float64           `json:"response_target_hours"`
+	ResponseTargetUnit  string             `json:"response_target_unit,omitempty"`
+	ResponseTargetDays  *float64           `json:"response_target_days,omitempty"`
 	Hours               models.Text        `json:"hours"`
 	Owner               string             `json:"owner"`
 	Tone                models.Text        `json:"tone"`
@@ -376,7 +482,8 @@ type SnapshotEvidence struct {
 
 // Publish makes the policy's current decisions a new published version and
 // records each cited figure as the baseline that later changes are
-// measured against. A policy without decisions cannot be published.
+// measured against. A policy without decisions cannot be published, nor
+// one that cites a figure that is gone or not public.
 func (s *Store) Publish(ctx context.Context, policyID string, by *string) (*Snapshot, error) {
 	p, err := s.Policy(ctx, policyID)
 	if err != nil {
@@ -389,8 +496,14 @@ func (s *Store) Publish(ctx context.Context, policyID string, by *string) (*Snap
 	if len(ds) == 0 {
 		return nil, apperr.Invalid("decisions", "policy.no_decisions")
 	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Each cited figure is resolved once per language, each survey once.
+	ctx = WithMemo(ctx)
 	now := s.now()
-	snap := &Snapshot{PublishedAt: now, Title: p.Title, Intro: p.Intro, PeriodFrom: p.PeriodFrom, PeriodTo: p.PeriodTo}
+	snap := &Snapshot{PublishedAt: now, Title: p.Title, Intro: p.Intro, PeriodFrom: p.PeriodFrom, PeriodTo: p.PeriodTo, DayHours: cal.DayHours()}
 	type baseline struct {
 		id          string
 		value, base float64
@@ -398,17 +511,25 @@ func (s *Store) Publish(ctx context.Context, policyID string, by *string) (*Snap
 	var baselines []baseline
 	for _, d := range ds {
 		sd := SnapshotDecision{Channel: d.Channel, ChannelName: d.ChannelName, Purposes: d.Purposes, Handling: d.Handling,
-			RoutedTo: d.RoutedTo, ResponseTargetHours: d.ResponseTargetHours, Hours: d.StaffedHours, Owner: d.Owner,
-			Tone: d.Tone, Text: d.Text, Evidence: []SnapshotEvidence{}}
+			RoutedTo: d.RoutedTo, Hours: d.StaffedHours, Owner: d.Owner, Tone: d.Tone, Text: d.Text, Evidence: []SnapshotEvidence{}}
+		if pr := decisionPromise(&d.PolicyDecision); pr.Set() {
+			hours, value := pr.HoursOn(cal), pr.Value
+			sd.ResponseTargetHours = &hours
+			if pr.Days() {
+				sd.ResponseTargetUnit, sd.ResponseTargetDays = models.PromiseDays, &value
+			}
+		}
 		for _, e := range d.Evidence {
 			se := SnapshotEvidence{Kind: e.Kind, Ref: e.Ref, Label: models.Text{}}
 			for _, l := range config.Languages {
-				f, err := s.resolve(ctx, e.Kind, e.Ref, l)
-				if err != nil {
-					if errors.Is(err, apperr.ErrNotFound) {
-						return nil, apperr.Invalid("evidence", "policy.evidence_gone")
-					}
+				f, err := s.figure(ctx, e.Kind, e.Ref, l)
+				switch {
+				case errors.Is(err, apperr.ErrNotFound):
+					return nil, apperr.Invalid("evidence", "policy.evidence_gone")
+				case err != nil:
 					return nil, err
+				case f.NotPublic != "":
+					return nil, apperr.Invalid("evidence", notPublicMessage(f.NotPublic))
 				}
 				se.Percent, se.Low, se.High, se.Base, se.Label[l] = f.Percent, f.Low, f.High, f.Base, f.Label
 			}
@@ -432,8 +553,10 @@ func (s *Store) Publish(ctx context.Context, policyID string, by *string) (*Snap
 		if err := tx.Create(&models.PolicyVersion{PolicyID: policyID, Version: snap.Version, Snapshot: string(body), PublishedAt: now, PublishedBy: by}).Error; err != nil {
 			return err
 		}
+		// updated_at is set too, to the same moment: the policy has no
+		// changes since this publication (GORM would set its own clock).
 		res := tx.Model(&models.Policy{}).Where("id = ? AND version = ?", policyID, cur.Version).
-			Updates(map[string]any{"version": snap.Version, "published_at": now})
+			Updates(map[string]any{"version": snap.Version, "published_at": now, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -480,4 +603,32 @@ func (s *Store) Versions(ctx context.Context, policyID string) ([]models.PolicyV
 	err := s.db.WithContext(ctx).Select("policy_id, version, published_at, published_by").
 		Where("policy_id = ?", policyID).Order("version DESC").Find(&out).Error
 	return out, err
+}
+
+// PublishedPolicy is a policy's latest published version.
+type PublishedPolicy struct {
+	ID   string
+	Snap *Snapshot
+}
+
+// PublishedVersions lists the latest published version of every published
+// policy, the one published last first: what the public may read, never
+// the drafts.
+func (s *Store) PublishedVersions(ctx context.Context) ([]PublishedPolicy, error) {
+	var rows []models.PolicyVersion
+	err := s.db.WithContext(ctx).Table("policy_versions AS v").Select("v.*").
+		Joins("JOIN policies AS p ON p.id = v.policy_id AND p.version = v.version").
+		Order("v.published_at DESC, v.policy_id").Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PublishedPolicy, 0, len(rows))
+	for _, r := range rows {
+		var snap Snapshot
+		if err := json.Unmarshal([]byte(r.Snapshot), &snap); err != nil {
+			return nil, err
+		}
+		out = append(out, PublishedPolicy{ID: r.PolicyID, Snap: &snap})
+	}
+	return out, nil
 }

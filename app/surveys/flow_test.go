@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/web"
 
 	"github.com/inspraak/inspraak/app/webtest"
@@ -154,11 +152,8 @@ func TestCitizenAnswersPageByPage(t *testing.T) {
 			t.Fatal("the draft's answers outlived the submission")
 		}
 		// The marker that enforces one response is keyed with a secret: the
-		// participant id in the session cannot be turned into it from the database.
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: c.Cookies[web.SessionCookie]})
-		sess, _ := e.Srv.Sessions().New(req, web.SessionCookie)
-		pid, _ := sess.Values[auth.KeyParticipant].(string)
+		// participant id in its cookie cannot be turned into it from the database.
+		pid := e.Srv.ParticipantOf(c.Cookies[web.ParticipantCookie])
 		var markers []string
 		e.DB.Table("response_markers").Where("survey_id = ?", id).Pluck("marker", &markers)
 		plain := sha256.Sum256([]byte(id + "\x00" + pid))

@@ -199,6 +199,25 @@ func (s *Store) OpenNow(ctx context.Context) ([]models.Survey, error) {
 	return out, err
 }
 
+// Running lists at most limit of the surveys citizens can answer now, the
+// ones closing first first (then the newest), with their response counts,
+// and how many run in all.
+func (s *Store) Running(ctx context.Context, limit int) ([]Summary, int64, error) {
+	now := s.now()
+	open := func() *gorm.DB {
+		return s.db.WithContext(ctx).Model(&models.Survey{}).
+			Where("status = ? AND (opens_at IS NULL OR opens_at <= ?) AND (closes_at IS NULL OR closes_at > ?)", models.SurveyOpen, now, now)
+	}
+	var total int64
+	if err := open().Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []Summary
+	err := open().Select("surveys.*, (SELECT COUNT(*) FROM responses r WHERE r.survey_id = surveys.id) AS responses").
+		Order("CASE WHEN closes_at IS NULL THEN 1 ELSE 0 END, closes_at, created_at DESC, id").Limit(limit).Scan(&out).Error
+	return out, total, err
+}
+
 // ResponseCount counts a survey's responses.
 func (s *Store) ResponseCount(ctx context.Context, id string) (int64, error) {
 	var n int64

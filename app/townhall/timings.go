@@ -31,7 +31,7 @@ func (s *Store) AnswerCases(ctx context.Context, from, to time.Time) ([]AnswerCa
 		FROM townhall_questions q LEFT JOIN townhall_answers a ON a.question_id = q.id
 		WHERE q.status = ? AND q.approved_at IS NOT NULL AND q.approved_at < ?
 		  AND (q.approved_at >= ? OR NOT EXISTS (SELECT 1 FROM townhall_answers x WHERE x.question_id = q.id))
-		ORDER BY q.approved_at, q.id`, models.QuestionApproved, to, from).Scan(&rows).Error
+		ORDER BY q.approved_at, q.id`, models.QuestionApproved, to.UTC(), from.UTC()).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

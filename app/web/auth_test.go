@@ -351,30 +351,103 @@ func TestCookiesAndParticipant(t *testing.T) {
 		e := webtest.NewEnv(t, gdb, func(c *config.Config) { c.BaseURL = "https://inspraak.example" })
 		b := e.Browser()
 		a := b.Get("/login")
-		raw := strings.Join(a.Header.Values("Set-Cookie"), "\n")
-		for _, want := range []string{"HttpOnly", "Secure", "SameSite=Lax"} {
-			if !strings.Contains(raw, want) {
-				t.Errorf("session cookie lacks %s: %s", want, raw)
+		// The session cookie and the participant cookie carry the same flags
+		// and lifetime.
+		for _, name := range []string{web.SessionCookie, web.ParticipantCookie} {
+			var raw string
+			for _, v := range a.Header.Values("Set-Cookie") {
+				if strings.HasPrefix(v, name+"=") {
+					raw = v
+				}
+			}
+			if raw == "" {
+				t.Fatalf("no %s cookie: %v", name, a.Header.Values("Set-Cookie"))
+			}
+			for _, want := range []string{"HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=15552000"} { // PARTICIPANT_MAX_AGE, 180 days
+				if !strings.Contains(strings.ToLower(raw), strings.ToLower(want)) {
+					t.Errorf("%s cookie lacks %s: %s", name, want, raw)
+				}
 			}
 		}
-		participant := func() string {
-			req := httptest.NewRequest(http.MethodGet, "/", nil)
-			req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: b.Cookies[web.SessionCookie]})
-			s, err := e.Srv.Sessions().New(req, web.SessionCookie)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, _ := s.Values[auth.KeyParticipant].(string)
-			return p
-		}
+		participant := func() string { return e.Srv.ParticipantOf(b.Cookies[web.ParticipantCookie]) }
 		first := participant()
 		if len(first) != 20 {
-			t.Fatalf("no anonymous participant id in the session: %q", first)
+			t.Fatalf("no anonymous participant id in its cookie: %q", first)
+		}
+		// It is not among the session's values, and a forged cookie is no participant.
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: b.Cookies[web.SessionCookie]})
+		if s, err := e.Srv.Sessions().New(req, web.SessionCookie); err != nil || s.Values[auth.KeyParticipant] != nil {
+			t.Fatalf("the session holds the participant id: %v %v", s.Values, err)
+		}
+		if p := e.Srv.ParticipantOf(b.Cookies[web.ParticipantCookie] + "x"); p != "" {
+			t.Fatalf("a forged cookie gave %q", p)
 		}
 		e.Account("anne@example.org", "staff")
 		b.Login("anne@example.org", webtest.Password)
-		if p := participant(); p == first || p != "" && len(p) != 20 {
-			t.Fatalf("the participant id was kept across sign-in: %q", p)
+		signedIn := participant()
+		if signedIn == first || len(signedIn) != 20 {
+			t.Fatalf("the participant id was kept across sign-in: %q", signedIn)
+		}
+		// What staff do signed in makes no participant id land in the
+		// session's row either.
+		b.Get("/account")
+		b.Get("/townhalls")
+		var rows []models.Session
+		e.DB.Find(&rows)
+		if len(rows) != 1 {
+			t.Fatalf("%d session rows", len(rows))
+		}
+		vals, err := e.Srv.Sessions().DecodeRow(web.SessionCookie, rows[0].Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range vals {
+			if k == auth.KeyParticipant || v == first || v == signedIn {
+				t.Fatalf("the session row holds the participant id: %v", vals)
+			}
+		}
+		tok := b.CSRF("/account")
+		if a := b.PostForm("/logout", url.Values{"_csrf": {tok}}); a.Status != http.StatusSeeOther {
+			t.Fatalf("logout: %d", a.Status)
+		}
+		if p := participant(); p == signedIn || p == first || len(p) != 20 {
+			t.Fatalf("the participant id was kept across sign-out: %q", p)
+		}
+	})
+}
+
+// TestParticipantMovesOutOfOldSessionCookies: a visitor whose session
+// cookie still holds their participant id (from before it had a cookie of
+// its own) keeps it, now in the participant cookie, and the session cookie
+// is rewritten without it.
+func TestParticipantMovesOutOfOldSessionCookies(t *testing.T) {
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		store := e.Srv.Sessions()
+		old, err := store.New(httptest.NewRequest(http.MethodGet, "/", nil), web.SessionCookie)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const legacy = "legacyparticipant001"
+		old.Values[auth.KeyParticipant] = legacy
+		old.Values[auth.KeyCSRF] = "token"
+		rec := httptest.NewRecorder()
+		if err := store.Save(httptest.NewRequest(http.MethodGet, "/", nil), rec, old); err != nil {
+			t.Fatal(err)
+		}
+		b := e.Browser()
+		for _, c := range rec.Result().Cookies() {
+			b.Cookies[c.Name] = c.Value
+		}
+		b.Get("/login")
+		if p := e.Srv.ParticipantOf(b.Cookies[web.ParticipantCookie]); p != legacy {
+			t.Fatalf("participant %q, want the old one", p)
+		}
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: b.Cookies[web.SessionCookie]})
+		s, err := store.New(req, web.SessionCookie)
+		if err != nil || s.Values[auth.KeyParticipant] != nil || s.Values[auth.KeyCSRF] != "token" {
+			t.Fatalf("session after the move: %v %v", s.Values, err)
 		}
 	})
 }

@@ -2,10 +2,15 @@ package web
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/policy"
 	"github.com/inspraak/inspraak/app/results"
 	"github.com/inspraak/inspraak/app/surveys"
@@ -41,36 +46,65 @@ func (s *Server) evidence(ctx context.Context, kind, ref, lang string) (*policy.
 	return nil, apperr.ErrNotFound
 }
 
+// citedSurvey is a cited survey with its results, computed once per
+// request or publication (policy.Memo) however many refs and languages
+// cite it.
+type citedSurvey struct {
+	sv  *models.Survey
+	def surveys.Definition
+	r   *results.Results
+}
+
+type citedSurveyKey struct{ id string }
+
+func (s *Server) citedSurvey(ctx context.Context, id string) (*citedSurvey, error) {
+	v, err := policy.MemoFrom(ctx).Do(citedSurveyKey{id}, func() (any, error) {
+		sv, err := s.surveys.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		def, err := s.surveys.Definition(sv)
+		if err != nil {
+			return nil, err
+		}
+		w, err := s.results.Weighting(ctx, sv.ID)
+		if err != nil {
+			return nil, err
+		}
+		r, err := s.results.Compute(ctx, sv, results.Filter{}, w != nil)
+		if err != nil {
+			return nil, err
+		}
+		return &citedSurvey{sv: sv, def: def, r: r}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*citedSurvey), nil
+}
+
 // surveyFigure is an option's share of those who answered a choice
 // question (option ""), or the question's distribution with the most
 // chosen option's share as the headline; weighted when the survey has a
-// weighting, with Wilson intervals.
+// weighting, with Wilson intervals. It is public only when the survey's
+// results are (its public results page shows the same figures): a draft
+// survey, or one whose results are not published, gives a figure marked
+// NotPublic, which cannot be cited.
 func (s *Server) surveyFigure(ctx context.Context, kind, ref, surveyID, key, option, lang string) (*policy.Figure, error) {
 	if surveyID == "" || key == "" {
 		return nil, apperr.ErrNotFound
 	}
-	sv, err := s.surveys.Get(ctx, surveyID)
+	cs, err := s.citedSurvey(ctx, surveyID)
 	if err != nil {
 		return nil, err
 	}
-	def, err := s.surveys.Definition(sv)
-	if err != nil {
-		return nil, err
-	}
+	sv, def, r := cs.sv, cs.def, cs.r
 	q, ok := def.Question(key)
 	if !ok || (q.Type != surveys.Single && q.Type != surveys.Multiple) {
 		return nil, apperr.ErrNotFound
 	}
 	if option != "" && !q.HasOption(option) {
 		return nil, apperr.ErrNotFound
-	}
-	w, err := s.results.Weighting(ctx, sv.ID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.results.Compute(ctx, sv, results.Filter{}, w != nil)
-	if err != nil {
-		return nil, err
 	}
 	qr, ok := r.QuestionResult(key)
 	if !ok {
@@ -92,7 +126,12 @@ func (s *Server) surveyFigure(ctx context.Context, kind, ref, surveyID, key, opt
 		return k
 	}
 	f := &policy.Figure{Kind: kind, Ref: ref, Label: sv.Title.In(lang, main) + " — " + q.Text.In(lang, main)}
-	if sv.PublishResults && sv.Status != models.SurveyDraft {
+	switch {
+	case sv.Status == models.SurveyDraft:
+		f.NotPublic = policy.NotPublicDraft
+	case !sv.PublishResults:
+		f.NotPublic = policy.NotPublicResults
+	default:
 		f.Link = "/surveys/" + sv.ID + "/results"
 	}
 	best := -1.0
@@ -199,4 +238,21 @@ func (s *Server) ideaTimings(ctx context.Context, from, to time.Time) ([]policy.
 		out[i] = policy.Timing{ID: c.ID, Label: c.Title, Link: "/ideas/" + c.ID, Start: c.Submitted, End: c.FirstStatus}
 	}
 	return out, nil
+}
+
+// importTooLarge sends a CSV upload larger than a request may be back to
+// the measurements page, which then says so in the page's language: the
+// server refuses such a body before any handler or middleware runs, so
+// the staff form cannot show it itself. The API still answers 413.
+func importTooLarge(next fiber.ErrorHandler) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		if errors.Is(err, fiber.ErrRequestEntityTooLarge) && c.Method() == fiber.MethodPost && c.Path() == "/staff/measurements/import" {
+			to := policy.ImportTooLargePath
+			if lang := c.Query("lang"); slices.Contains(config.Languages, lang) {
+				to += "&lang=" + lang
+			}
+			return c.Redirect(to+"#import-heading", fiber.StatusSeeOther)
+		}
+		return next(c, err)
+	}
 }

@@ -40,8 +40,3 @@ func (s *Server) home(c *fiber.Ctx) error {
 	}
 	return s.render.Render(c, fiber.StatusOK, "home/index", fiber.Map{"Open": items})
 }
-
-// dashboard is the signed-in start page.
-func (s *Server) dashboard(c *fiber.Ctx) error {
-	return s.render.Render(c, fiber.StatusOK, "home/dashboard", nil)
-}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gorilla/securecookie"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/auth"
@@ -178,7 +179,7 @@ func (s *Server) session(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sess := page.NewSession(gs)
+	sess := page.NewSession(gs, s.readParticipant(c))
 	page.SetSess(c, sess)
 	if err := s.loadAccount(c, sess); err != nil {
 		return err
@@ -187,7 +188,17 @@ func (s *Server) session(c *fiber.Ctx) error {
 		return err
 	}
 	herr := c.Next()
+	if p, changed := sess.ParticipantChanged(); changed {
+		if err := s.writeParticipant(c, p); err != nil {
+			return err
+		}
+	}
 	if sess.Dirty() {
+		if sess.String(auth.KeyCitizen) != "" && sess.String(auth.KeyAccount) == "" {
+			// The row (and cookie) of a citizen's session last no longer
+			// than loadCitizen would accept it, so purging removes it.
+			gs.Options.MaxAge = s.citizenSessionAge(sess)
+		}
 		if sess.Renewing() {
 			if err := s.sessions.Renew(r, gs); err != nil {
 				return err
@@ -233,9 +244,10 @@ func (s *Server) loadAccount(c *fiber.Ctx, sess *page.Session) error {
 	return nil
 }
 
-// loadCitizen puts the signed-in citizen into the request. A staff
-// account wins over a citizen: a session never holds both. A citizen who
-// no longer exists is signed out.
+// loadCitizen puts the signed-in citizen into the request unless the
+// session has been idle or alive too long (CITIZEN_IDLE_TIMEOUT,
+// CITIZEN_ABSOLUTE_TIMEOUT). A staff account wins over a citizen: a
+// session never holds both. A citizen who no longer exists is signed out.
 func (s *Server) loadCitizen(c *fiber.Ctx, sess *page.Session) error {
 	id := sess.String(auth.KeyCitizen)
 	if id == "" {
@@ -243,6 +255,13 @@ func (s *Server) loadCitizen(c *fiber.Ctx, sess *page.Session) error {
 	}
 	if sess.String(auth.KeyAccount) != "" {
 		sess.Delete(auth.KeyCitizen)
+		return nil
+	}
+	now := s.now().Unix()
+	if now-sess.Int64(auth.KeySeenAt) > int64(s.cfg.CitizenIdleTimeout.Seconds()) ||
+		now-sess.Int64(auth.KeyAuthAt) > int64(s.cfg.CitizenAbsoluteTimeout.Seconds()) {
+		s.signOutCitizen(sess)
+		sess.Flash("auth.session_expired")
 		return nil
 	}
 	cit, err := s.citizens.Get(c.UserContext(), id)
@@ -253,27 +272,46 @@ func (s *Server) loadCitizen(c *fiber.Ctx, sess *page.Session) error {
 	if err != nil {
 		return err
 	}
+	// The idle clock counts in days: refreshing it once an hour is enough
+	// and spares writes.
+	if now-sess.Int64(auth.KeySeenAt) > 3600 {
+		sess.Set(auth.KeySeenAt, now)
+	}
 	page.SetCitizen(c, cit)
 	return nil
 }
 
-// signInCitizen binds the session to a citizen, under a new session id. A
-// staff account signed in in the same browser is signed out first. The
-// anonymous participant id stays: what the visitor did before signing in
-// in this browser stays theirs.
+// citizenSessionAge is how many seconds the citizen's session may still
+// live: the idle timeout from now, at most until the absolute timeout.
+func (s *Server) citizenSessionAge(sess *page.Session) int {
+	now := s.now().Unix()
+	left := min(int64(s.cfg.CitizenIdleTimeout.Seconds()), sess.Int64(auth.KeyAuthAt)+int64(s.cfg.CitizenAbsoluteTimeout.Seconds())-now)
+	return int(max(left, 1))
+}
+
+// signInCitizen binds the session to a citizen, under a new session id and
+// with a new anonymous participant id: what the visitor did anonymously in
+// this browser stays unlinked to the citizen, and what they do signed in
+// stays unlinked to this browser's anonymous past. A staff account signed
+// in in the same browser is signed out first.
 func (s *Server) signInCitizen(sess *page.Session, cit *models.Citizen) {
 	if sess.String(auth.KeyAccount) != "" {
 		s.signOut(sess)
 	}
 	sess.Renew()
+	sess.NewParticipant()
+	now := s.now().Unix()
 	sess.Set(auth.KeyCitizen, cit.ID)
+	sess.Set(auth.KeyAuthAt, now)
+	sess.Set(auth.KeySeenAt, now)
 }
 
 // signOutCitizen unbinds the citizen and renews the session id (the old
 // row is deleted, so a copied cookie stops working); the visitor continues
 // as a new anonymous participant.
 func (s *Server) signOutCitizen(sess *page.Session) {
-	sess.Delete(auth.KeyCitizen, auth.KeyParticipant)
+	sess.Delete(auth.KeyCitizen, auth.KeyAuthAt, auth.KeySeenAt)
+	sess.NewParticipant()
 	sess.Renew()
 }
 
@@ -283,7 +321,8 @@ func (s *Server) signIn(sess *page.Session, a *models.Account) {
 	// A new participant id: answers given before signing in stay unlinked to
 	// the account. A citizen signed in in this browser is signed out: staff
 	// and citizen never share a session.
-	sess.Delete(auth.KeyParticipant, auth.KeyCitizen)
+	sess.Delete(auth.KeyCitizen)
+	sess.NewParticipant()
 	now := s.now().Unix()
 	sess.Set(auth.KeyAccount, a.ID)
 	sess.Set(auth.KeyAuthAt, now)
@@ -293,8 +332,59 @@ func (s *Server) signIn(sess *page.Session, a *models.Account) {
 // signOut unbinds the account and renews the session id; the visitor
 // continues as a new anonymous participant.
 func (s *Server) signOut(sess *page.Session) {
-	sess.Delete(auth.KeyAccount, auth.KeyAuthAt, auth.KeySeenAt, auth.KeyParticipant)
+	sess.Delete(auth.KeyAccount, auth.KeyAuthAt, auth.KeySeenAt)
+	sess.NewParticipant()
 	sess.Renew()
+}
+
+// ParticipantCookie holds the visitor's anonymous participant id, signed
+// and encrypted, apart from the session: a signed-in session lives in the
+// database, and the participant id must never sit there next to the person.
+const ParticipantCookie = "inspraak_p"
+
+// newParticipantCodec signs and encrypts the participant cookie with keys
+// of its own, derived from the session secret; a cookie signed longer ago
+// than maxAge is refused.
+func newParticipantCodec(secret []byte, maxAge time.Duration) *securecookie.SecureCookie {
+	sc := securecookie.New(derive(secret, "participant-hash"), derive(secret, "participant-block"))
+	sc.MaxAge(int(maxAge.Seconds()))
+	return sc
+}
+
+// readParticipant returns the participant id of the request's cookie, or
+// "" when there is none or it is forged or too old.
+func (s *Server) readParticipant(c *fiber.Ctx) string {
+	return s.ParticipantOf(c.Cookies(ParticipantCookie))
+}
+
+// ParticipantOf decodes the value of a participant cookie ("" when it is
+// not valid); tests read the participant id through it.
+func (s *Server) ParticipantOf(cookie string) string {
+	if cookie == "" {
+		return ""
+	}
+	var p string
+	if err := s.pcodec.Decode(ParticipantCookie, cookie, &p); err != nil || len(p) > 64 {
+		return ""
+	}
+	return p
+}
+
+// writeParticipant sets the participant cookie to p, with the session
+// cookie's flags and lifetime ("" deletes it).
+func (s *Server) writeParticipant(c *fiber.Ctx, p string) error {
+	ck := &fiber.Cookie{Name: ParticipantCookie, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies(), SameSite: fiber.CookieSameSiteLaxMode}
+	if p == "" {
+		ck.Expires = time.Unix(1, 0)
+	} else {
+		v, err := s.pcodec.Encode(ParticipantCookie, p)
+		if err != nil {
+			return err
+		}
+		ck.Value, ck.MaxAge = v, int(s.cfg.ParticipantMaxAge.Seconds())
+	}
+	c.Cookie(ck)
+	return nil
 }
 
 // csrf guards every state change. Pages need the session's token in the

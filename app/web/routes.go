@@ -48,7 +48,7 @@ func (s *Server) routes() {
 	a.Use(s.language, cleanInput, s.bearer, s.session, s.csrf)
 
 	acc := accounts.New(s.auth, s.render, s.signIn, s.signOut)
-	cz := citizens.NewHandlers(s.citizens, s.render, s.signInCitizen, s.signOutCitizen)
+	cz := citizens.NewHandlers(s.citizens, s.render, s.signInCitizen, s.signOutCitizen).WithForgetCaller(s.forgetCaller)
 	sv := surveys.NewHandlers(s.surveys, s.render, s.cfg.BaseURL, s.zone).WithInvitations(s.panels)
 	pn := panels.NewHandlers(s.panels, s.surveys, s.render, s.cfg.BaseURL)
 	ml := mail.NewHandlers(s.outbox, s.render, s.cfg.SMTPURL == "")
@@ -195,6 +195,11 @@ func (s *Server) routes() {
 	a.Get("/ideas/:id", ix.ShowIdea)
 	a.Post("/ideas/:id/support", ix.SupportForm)
 	a.Post("/ideas/:id/comments", ix.CommentForm)
+	// Authors withdraw their own posts, after a confirmation page.
+	a.Get("/ideas/:id/delete", ix.DeleteIdeaPage)
+	a.Post("/ideas/:id/delete", ix.DeleteIdeaForm)
+	a.Get("/comments/:id/delete", ix.DeleteCommentPage)
+	a.Post("/comments/:id/delete", ix.DeleteCommentForm)
 
 	// Idea feedback and sharing: the city's status and explanation of each
 	// idea ("you said, we did"), notices, following, the citizen's page of
@@ -256,7 +261,11 @@ func (s *Server) routes() {
 	api := a.Group("/api/v1", s.idempotent)
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/me", staff, acc.Me)
+	api.Post("/signin", cz.APISignIn)
 	api.Get("/me/citizen", requireCitizen, cz.APIMe)
+	api.Patch("/me/citizen", requireCitizen, cz.APIUpdateMe)
+	api.Delete("/me/citizen", requireCitizen, cz.APIDelete)
+	api.Get("/me/data", requireCitizen, cz.APIData)
 	api.Get("/tokens", staff, acc.APITokens)
 	api.Post("/tokens", staff, acc.APICreateToken)
 	api.Delete("/tokens/:id", staff, acc.APIRevokeToken)
@@ -298,6 +307,10 @@ func (s *Server) routes() {
 	api.Delete("/ideas/:id/supports", ix.APIUnsupport)
 	api.Get("/ideas/:id/comments", ix.APIComments)
 	api.Post("/ideas/:id/comments", ix.APIComment)
+	api.Delete("/ideas/:id", ix.APIDeleteIdea)
+	api.Delete("/comments/:id", ix.APIDeleteComment)
+	api.Post("/ideas/:id/follow", ix.APIFollow)
+	api.Delete("/ideas/:id/follow", ix.APIUnfollow)
 	// Idea feedback and sharing.
 	api.Post("/ideas/:id/status", citizensForbidden(comms), ix.APISetStatus)
 	api.Get("/consultations/:id/feedback", ix.APIFeedback)
@@ -319,18 +332,17 @@ func (s *Server) routes() {
 	// citizens (latest version or ?version=N, live figures, measured
 	// service levels), the staff page of answer-time compliance, overdue
 	// cases and recorded figures, and their API.
-	cp := policy.NewHandlers(s.policy, s.render, s.zone, s.cfg.BaseURL)
-	a.Get("/policies", cp.PublicList)
-	a.Get("/policies/:id", cp.PublicShow)
-	a.Get("/staff/measurements", comms, cp.Measurements)
-	a.Post("/staff/measurements", comms, cp.RecordMeasurement)
-	a.Post("/staff/measurements/import", comms, cp.ImportMeasurements)
-	api.Get("/policies", cp.APIPublicList)
-	api.Get("/policies/:id", cp.APIPublicGet)
-	api.Get("/policies/:id/compliance", cp.APICompliance)
-	api.Get("/measurements", comms, cp.APIMeasurements)
-	api.Post("/measurements", comms, cp.APIRecordMeasurement)
-	api.Post("/measurements/import", comms, cp.APIImportMeasurements)
+	a.Get("/policies", pl.PublicList)
+	a.Get("/policies/:id", pl.PublicShow)
+	a.Get("/staff/measurements", comms, pl.Measurements)
+	a.Post("/staff/measurements", comms, pl.RecordMeasurement)
+	a.Post("/staff/measurements/import", comms, pl.ImportMeasurements)
+	api.Get("/policies", pl.APIPublicList)
+	api.Get("/policies/:id", pl.APIPublicGet)
+	api.Get("/policies/:id/compliance", pl.APICompliance)
+	api.Get("/measurements", comms, pl.APIMeasurements)
+	api.Post("/measurements", comms, pl.APIRecordMeasurement)
+	api.Post("/measurements/import", comms, pl.APIImportMeasurements)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

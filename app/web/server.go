@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"gorm.io/gorm"
 
@@ -57,6 +58,7 @@ type Server struct {
 	render     *page.Renderer
 	auth       *auth.Store
 	sessions   *auth.SessionStore
+	pcodec     *securecookie.SecureCookie // the anonymous participant cookie
 	surveys    *surveys.Store
 	zone       *time.Location
 	app        *fiber.App
@@ -104,6 +106,7 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.pcodec = newParticipantCodec(d.SessionKey, d.Config.ParticipantMaxAge)
 	if err := s.wireMail(d, bundle); err != nil {
 		return nil, err
 	}
@@ -112,19 +115,16 @@ func New(d Deps) (*Server, error) {
 	s.moderation = moderation.NewStore(d.DB, s.now)
 	s.townhalls = townhall.NewStore(d.DB, s.hub, s.moderation, s.now,
 		townhall.WithParticipantKey(derive(d.SessionKey, "townhall")), townhall.WithLogger(d.Log))
-	s.policy = policy.NewStore(d.DB, zone, s.now)
 	s.ideas = ideas.NewStore(d.DB, s.moderation, derive(d.SessionKey, "ideas"), s.now).
 		WithMail(ideas.Mailer{Outbox: s.outbox, Mails: s.mails, BaseURL: d.Config.BaseURL, Notify: s.mailer.Notify})
 	s.citizens.WithContributions(s.ideas)
 	// Channel policy: cited figures come from surveys, town halls and
 	// consultations; promises are measured on the platform's own channels.
-	s.policy.WithEvidence(s.evidence).
-		WithTimings(policy.ChannelTownHall, s.townHallTimings).
-		WithTimings(policy.ChannelIdeas, s.ideaTimings)
+	s.policy = s.wirePolicy(policy.NewStore(d.DB, zone, s.now))
 	s.app = fiber.New(fiber.Config{
 		AppName:               "inspraak",
 		BodyLimit:             d.Config.BodyLimit,
-		ErrorHandler:          s.handleError,
+		ErrorHandler:          importTooLarge(s.handleError),
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           120 * time.Second,

@@ -37,8 +37,10 @@ CREATE TABLE policies (
 );
 
 -- One decision per channel: purposes (JSON list), handled there or routed
--- elsewhere (routed_to per language), the answer-time promise in working
--- hours, staffed hours, owner team, tone of voice and explanation.
+-- elsewhere (routed_to per language), the answer-time promise as staff
+-- wrote it (response_target in response_target_unit: working hours, or
+-- working days, which keep their meaning when the working day changes),
+-- staffed hours, owner team, tone of voice and explanation.
 CREATE TABLE policy_decisions (
     id                    TEXT PRIMARY KEY,
     policy_id             TEXT NOT NULL REFERENCES policies (id) ON DELETE CASCADE,
@@ -48,7 +50,8 @@ CREATE TABLE policy_decisions (
     purposes              TEXT NOT NULL DEFAULT '[]',
     handling              TEXT NOT NULL CHECK (handling IN ('handled', 'routed')),
     routed_to             TEXT NOT NULL DEFAULT '{}',
-    response_target_hours DOUBLE PRECISION,
+    response_target       DOUBLE PRECISION,
+    response_target_unit  TEXT NOT NULL DEFAULT 'hours' CHECK (response_target_unit IN ('hours', 'days')),
     staffed_hours         TEXT NOT NULL DEFAULT '{}',
     owner                 TEXT NOT NULL DEFAULT '',
     tone                  TEXT NOT NULL DEFAULT '{}',
@@ -58,8 +61,9 @@ CREATE TABLE policy_decisions (
     UNIQUE (policy_id, channel)
 );
 
--- The evidence a decision cites; baseline is the figure when the policy
--- was last published, to tell staff when it has moved.
+-- The evidence a decision cites; baseline is the figure the latest
+-- published version shows for the same channel, kind and ref (NULL when
+-- that version does not cite it), to tell staff when it has moved.
 CREATE TABLE policy_evidence (
     id            TEXT PRIMARY KEY,
     decision_id   TEXT NOT NULL REFERENCES policy_decisions (id) ON DELETE CASCADE,

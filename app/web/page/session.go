@@ -25,14 +25,41 @@ const (
 
 // Session wraps a gorilla session and remembers whether it must be saved.
 // It is written only when changed, so browsing without a form costs no write.
+//
+// The anonymous participant id (auth.KeyParticipant) is not one of the
+// gorilla session's values: a signed-in session lives in the database, and
+// a row that held both the citizen or account and the participant id would
+// tie the person to everything they did anonymously. It lives in a cookie
+// of its own, which the session middleware reads into the Session and
+// writes back when it changed. String, Set and Delete with
+// auth.KeyParticipant act on that id, so callers need not know.
 type Session struct {
 	gs    *sessions.Session
 	dirty bool
 	renew bool
+
+	participant      string
+	participantKnown bool // the request brought it in its cookie
+	participantDirty bool // the cookie must be written
 }
 
-// NewSession wraps gs.
-func NewSession(gs *sessions.Session) *Session { return &Session{gs: gs} }
+// NewSession wraps gs; participant is the id from the request's participant
+// cookie ("" for none). A participant id found among gs's values (sessions
+// from before it had a cookie of its own) is taken out of them: it is kept
+// when gs is an anonymous session living in its own cookie and participant
+// is empty, and dropped when gs is a database-backed (signed-in) session,
+// where it never belonged.
+func NewSession(gs *sessions.Session, participant string) *Session {
+	s := &Session{gs: gs, participant: participant, participantKnown: participant != ""}
+	if legacy, ok := gs.Values[auth.KeyParticipant]; ok {
+		delete(gs.Values, auth.KeyParticipant)
+		s.dirty = true
+		if p, _ := legacy.(string); p != "" && participant == "" && gs.ID == "" {
+			s.participant, s.participantKnown, s.participantDirty = p, true, true
+		}
+	}
+	return s
+}
 
 // Gorilla returns the wrapped session.
 func (s *Session) Gorilla() *sessions.Session { return s.gs }
@@ -43,6 +70,9 @@ func (s *Session) Renewing() bool { return s.renew }
 
 // String returns a string value or "".
 func (s *Session) String(key string) string {
+	if key == auth.KeyParticipant {
+		return s.participant
+	}
 	v, _ := s.gs.Values[key].(string)
 	return v
 }
@@ -55,6 +85,11 @@ func (s *Session) Int64(key string) int64 {
 
 // Set stores a value.
 func (s *Session) Set(key string, v any) {
+	if key == auth.KeyParticipant {
+		p, _ := v.(string)
+		s.participant, s.participantDirty = p, true
+		return
+	}
 	s.gs.Values[key] = v
 	s.dirty = true
 }
@@ -62,6 +97,12 @@ func (s *Session) Set(key string, v any) {
 // Delete removes values.
 func (s *Session) Delete(keys ...string) {
 	for _, k := range keys {
+		if k == auth.KeyParticipant {
+			if s.participant != "" || s.participantKnown {
+				s.participant, s.participantDirty = "", true
+			}
+			continue
+		}
 		if _, ok := s.gs.Values[k]; ok {
 			delete(s.gs.Values, k)
 			s.dirty = true
@@ -74,6 +115,21 @@ func (s *Session) Renew() {
 	s.renew, s.dirty = true, true
 	s.Set(auth.KeyCSRF, randomToken())
 }
+
+// NewParticipant gives the visitor a fresh anonymous participant id (at
+// sign-in and sign-out), so that what they do from now on cannot be tied
+// to what this browser did before.
+func (s *Session) NewParticipant() {
+	s.participant, s.participantDirty = models.NewID(), true
+}
+
+// ParticipantKnown tells whether the request brought a participant id: a
+// caller without one gets a new id with every request.
+func (s *Session) ParticipantKnown() bool { return s.participantKnown }
+
+// ParticipantChanged returns the participant id and whether its cookie must
+// be written ("" and true: the cookie must be deleted).
+func (s *Session) ParticipantChanged() (string, bool) { return s.participant, s.participantDirty }
 
 // Flash stores a message id shown once on the next page.
 func (s *Session) Flash(messageID string) { s.Set(auth.KeyFlash, messageID) }
@@ -119,17 +175,17 @@ func CSRF(c *fiber.Ctx) string {
 
 // Participant returns the visitor's anonymous participant id, creating it on
 // first use; features count one vote, support or response per participant.
+// It lives in its own cookie, never in a database-backed session, and is
+// renewed at every sign-in and sign-out.
 func Participant(c *fiber.Ctx) string {
 	s := Sess(c)
 	if s == nil {
 		return ""
 	}
-	p := s.String(auth.KeyParticipant)
-	if p == "" {
-		p = models.NewID()
-		s.Set(auth.KeyParticipant, p)
+	if s.participant == "" {
+		s.NewParticipant()
 	}
-	return p
+	return s.participant
 }
 
 // Account returns the signed-in account (session or bearer token) or nil.
