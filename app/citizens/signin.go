@@ -66,7 +66,7 @@ func (s *Store) RequestSignIn(ctx context.Context, email, lang, next, clientIP s
 		lang = ""
 	}
 	next = LocalPath(next)
-	if !s.perAddr.allow(clientIP) {
+	if !s.perAddr.Allow(clientIP, 1) {
 		return ErrTooManyForAddress
 	}
 	token, err := newToken()

@@ -20,6 +20,7 @@ import (
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/config"
 	"github.com/inspraak/inspraak/app/mail"
+	"github.com/inspraak/inspraak/app/ratelimit"
 	"github.com/inspraak/inspraak/app/textcheck"
 	"github.com/inspraak/inspraak/models"
 )
@@ -44,7 +45,7 @@ type Store struct {
 	baseURL  string
 	notify   func()
 	log      *slog.Logger
-	perAddr  *addrLimiter
+	perAddr  *ratelimit.Limiter
 	features []Contributions
 }
 
@@ -79,7 +80,7 @@ func NewStore(d Deps) *Store {
 	}
 	utc := func() time.Time { return now().UTC() }
 	return &Store{db: d.DB, now: utc, outbox: d.Outbox, mails: d.Mails, baseURL: d.BaseURL, notify: d.Notify, log: d.Log,
-		perAddr: newAddrLimiter(d.AddrLimit, LinkLife, utc)}
+		perAddr: ratelimit.New(d.AddrLimit, LinkLife, utc)}
 }
 
 // WithContributions adds the features that keep data about citizens; call

@@ -20,14 +20,14 @@ type Handlers struct {
 	render  *page.Renderer
 	zone    *time.Location
 	baseURL string
-	perIP   *ratelimit.PerIP
+	perIP   *ratelimit.Limiter
 	flood   *floodGuard
 }
 
 // NewHandlers returns the idea handlers; perMinute limits the posts,
 // supports and new participants of one client address (0: no limit).
 func NewHandlers(store *Store, mod *moderation.Store, render *page.Renderer, zone *time.Location, baseURL string, perMinute int) *Handlers {
-	return &Handlers{store: store, mod: mod, render: render, zone: zone, baseURL: baseURL, perIP: ratelimit.New(perMinute, nil),
+	return &Handlers{store: store, mod: mod, render: render, zone: zone, baseURL: baseURL, perIP: ratelimit.PerMinute(perMinute, nil),
 		flood: newFloodGuard(store.Now)}
 }
 

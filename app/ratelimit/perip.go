@@ -1,4 +1,6 @@
-// Package ratelimit keeps one client address from flooding the platform.
+// Package ratelimit keeps one client address (or any key) from flooding
+// the platform: a token bucket per key, in memory only, so the addresses
+// are never stored. Each instance counts on its own.
 package ratelimit
 
 import (
@@ -6,14 +8,13 @@ import (
 	"time"
 )
 
-// PerIP is a token bucket per client address, in memory only (the
-// addresses are never stored): it keeps callers without a session cookie,
-// who get a fresh participant with every request, from asking and voting
-// without limit. A bucket holds a minute's worth of actions and refills
-// steadily; a shared address (a school, a library) has room for many people.
-type PerIP struct {
-	perMinute float64
-	now       func() time.Time
+// Limiter is a token bucket per key that holds limit tokens and refills
+// limit tokens per window, steadily. A shared address (a school, a library)
+// has room for many people.
+type Limiter struct {
+	limit  float64
+	window time.Duration
+	now    func() time.Time
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -24,21 +25,24 @@ type bucket struct {
 	at     time.Time
 }
 
-// New returns a limiter of perMinute actions a minute per address (0: none,
-// a nil limiter, which allows everything); now may be nil (time.Now).
-func New(perMinute int, now func() time.Time) *PerIP {
+// New returns a limiter of limit actions per window and key (limit 0 or
+// less: nil, a limiter that allows everything); now may be nil (time.Now).
+func New(limit int, window time.Duration, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	if perMinute <= 0 {
+	if limit <= 0 || window <= 0 {
 		return nil
 	}
-	return &PerIP{perMinute: float64(perMinute), now: now, buckets: map[string]*bucket{}}
+	return &Limiter{limit: float64(limit), window: window, now: now, buckets: map[string]*bucket{}}
 }
 
-// Allow takes cost tokens from ip's bucket and tells whether there were
+// PerMinute returns a limiter of perMinute actions a minute per key.
+func PerMinute(perMinute int, now func() time.Time) *Limiter { return New(perMinute, time.Minute, now) }
+
+// Allow takes cost tokens from key's bucket and tells whether there were
 // enough. A nil limiter allows everything.
-func (l *PerIP) Allow(ip string, cost float64) bool {
+func (l *Limiter) Allow(key string, cost float64) bool {
 	if l == nil {
 		return true
 	}
@@ -48,13 +52,15 @@ func (l *PerIP) Allow(ip string, cost float64) bool {
 	if len(l.buckets) > 50_000 {
 		l.sweep(now)
 	}
-	b := l.buckets[ip]
+	b := l.buckets[key]
 	if b == nil {
-		b = &bucket{tokens: l.perMinute, at: now}
-		l.buckets[ip] = b
+		b = &bucket{tokens: l.limit, at: now}
+		l.buckets[key] = b
 	}
-	b.tokens = min(l.perMinute, b.tokens+now.Sub(b.at).Minutes()*l.perMinute)
-	b.at = now
+	if d := now.Sub(b.at); d > 0 {
+		b.tokens = min(l.limit, b.tokens+float64(d)/float64(l.window)*l.limit)
+		b.at = now
+	}
 	if b.tokens < cost {
 		return false
 	}
@@ -62,11 +68,23 @@ func (l *PerIP) Allow(ip string, cost float64) bool {
 	return true
 }
 
+// Give returns cost tokens to key's bucket (the action did not happen).
+func (l *Limiter) Give(key string, cost float64) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[key]; b != nil {
+		b.tokens = min(l.limit, b.tokens+cost)
+	}
+}
+
 // sweep forgets the buckets that are full again.
-func (l *PerIP) sweep(now time.Time) {
-	for ip, b := range l.buckets {
-		if now.Sub(b.at) > time.Minute {
-			delete(l.buckets, ip)
+func (l *Limiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		if now.Sub(b.at) > l.window {
+			delete(l.buckets, k)
 		}
 	}
 }

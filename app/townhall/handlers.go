@@ -31,13 +31,13 @@ type Handlers struct {
 	sse     live.SSE
 	members MemberFinder
 	panels  PanelLister
-	perIP   *ratelimit.PerIP
+	perIP   *ratelimit.Limiter
 }
 
 // WithIPRate limits the questions, votes and new participants of one client
 // address to perMinute a minute (0: no limit); the address is never stored.
 func (h *Handlers) WithIPRate(perMinute int) *Handlers {
-	h.perIP = ratelimit.New(perMinute, time.Now)
+	h.perIP = ratelimit.PerMinute(perMinute, time.Now)
 	return h
 }
 
