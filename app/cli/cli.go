@@ -45,6 +45,7 @@ Usage:
                                    print a new API token for the account (shown once)
   inspraak demo                    load demo content and print the demo logins
   inspraak healthcheck             exit 0 when the server on ADDR answers /healthz
+  inspraak backup --to FILE        write a consistent copy of the SQLite database (online)
   inspraak help                    show this text
 
 Settings come from environment variables (see README.md): DATABASE_URL selects
@@ -72,6 +73,8 @@ func Main(env Env) int {
 		err = demo(env, args)
 	case "healthcheck":
 		err = healthcheck(env, args)
+	case "backup":
+		err = backup(env, args)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return 0
