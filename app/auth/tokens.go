@@ -85,6 +85,9 @@ func (s *Store) AccountForToken(ctx context.Context, plain string) (*models.Acco
 		return nil, err
 	}
 	a, err := s.Account(ctx, t.AccountID)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return nil, err // the database failed (e.g. REQUEST_TIMEOUT passed): not the caller's fault
+	}
 	if err != nil || !a.Active {
 		return nil, apperr.ErrUnauthorized
 	}

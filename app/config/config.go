@@ -50,12 +50,19 @@ type Config struct {
 	// the admin mail page.
 	SMTPURL  string
 	MailFrom string
+	// RequestTimeout bounds a request's database work, waiting for a pooled
+	// connection included: past it the request answers 503 instead of
+	// queueing for ever behind others (streams are not bounded by it).
+	RequestTimeout time.Duration
 	// LiveHeartbeat is the time between two keep-alive comments on live
 	// event streams (Server-Sent Events).
 	LiveHeartbeat time.Duration
 	// TownHallIPRate is how many questions, votes and new participants one
 	// client address may send to town halls per minute (0: no limit).
 	TownHallIPRate int
+	// MetricsToken turns on GET /metrics (Prometheus), for callers that
+	// send Authorization: Bearer <MetricsToken>; empty: no /metrics.
+	MetricsToken string
 }
 
 // Getenv is os.Getenv or a map lookup in tests.
@@ -76,6 +83,7 @@ func Load(getenv Getenv) (Config, error) {
 		BodyLimit:       1 << 20,
 		SMTPURL:         getenv("SMTP_URL"),
 		MailFrom:        or(getenv("MAIL_FROM"), "Inspraak <noreply@inspraak.invalid>"),
+		MetricsToken:    getenv("METRICS_TOKEN"),
 	}
 	var errs []error
 	dur := func(name, def string) time.Duration {
@@ -110,6 +118,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.CitizenAbsoluteTimeout = dur("CITIZEN_ABSOLUTE_TIMEOUT", "2160h")
 	c.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT", "20s")
 	c.LiveHeartbeat = dur("LIVE_HEARTBEAT", "30s")
+	c.RequestTimeout = dur("REQUEST_TIMEOUT", "15s")
 	c.DBMaxOpenConns = num("DB_MAX_OPEN_CONNS", 20)
 	c.DBMaxIdleConns = num("DB_MAX_IDLE_CONNS", 20) // as many as open: reconnecting costs more than an idle backend
 	c.TownHallIPRate = 600
@@ -162,6 +171,9 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("TIMEZONE: unknown time zone %q", c.TimeZone))
+	}
+	if c.MetricsToken != "" && (len(c.MetricsToken) < 16 || strings.TrimSpace(c.MetricsToken) != c.MetricsToken) {
+		errs = append(errs, errors.New("METRICS_TOKEN: want at least 16 characters without surrounding spaces, e.g. openssl rand -hex 32"))
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -65,3 +65,19 @@ func TestSMTPNeedsMailFrom(t *testing.T) {
 		t.Fatalf("no SMTP_URL needs no MAIL_FROM: %v", err)
 	}
 }
+
+// TestMetricsToken: /metrics is off by default; a token that is short or
+// padded with spaces is refused at start.
+func TestMetricsToken(t *testing.T) {
+	if c, err := Load(env(nil)); err != nil || c.MetricsToken != "" {
+		t.Fatalf("default METRICS_TOKEN %q, %v", c.MetricsToken, err)
+	}
+	for _, bad := range []string{"short", " 0123456789abcdef0123 "} {
+		if _, err := Load(env(map[string]string{"METRICS_TOKEN": bad})); err == nil || !strings.Contains(err.Error(), "METRICS_TOKEN") {
+			t.Errorf("METRICS_TOKEN %q accepted: %v", bad, err)
+		}
+	}
+	if c, err := Load(env(map[string]string{"METRICS_TOKEN": "0123456789abcdef0123"})); err != nil || c.MetricsToken != "0123456789abcdef0123" {
+		t.Fatalf("good METRICS_TOKEN: %v", err)
+	}
+}

@@ -77,6 +77,9 @@ type Hub struct {
 	done    chan struct{}
 
 	listenPID atomic.Int64
+	// open counts the event streams being served by this instance, for the
+	// operations metrics.
+	open atomic.Int64
 	// Buffer is the number of events a subscriber may lag behind before it
 	// is dropped (its client reconnects and is replayed from the table).
 	Buffer int
@@ -295,6 +298,10 @@ func (s *Sub) Close() {
 		close(st.stop)
 	}
 }
+
+// Open counts the event streams (SSE connections) this instance is
+// serving, over all streams.
+func (h *Hub) Open() int64 { return h.open.Load() }
 
 // Subscribers counts the local subscribers of a stream.
 func (h *Hub) Subscribers(streamName string) int {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
 )
 
 // SSE says how a stream is served.
@@ -66,7 +67,16 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-cache, no-store")
 	c.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	// The stream outlives the handler: its log lines carry the request id
+	// read now, while the request is still ours.
+	rid, _ := c.Locals(requestid.ConfigDefault.ContextKey).(string)
+	log := h.log
+	if log != nil {
+		log = log.With("id", strings.Clone(rid))
+	}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		h.open.Add(1)
+		defer h.open.Add(-1)
 		defer sub.Close()
 		if o.Retry > 0 {
 			w.WriteString("retry: " + strconv.FormatInt(o.Retry.Milliseconds(), 10) + "\n\n")
@@ -79,7 +89,7 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 			n, err := h.Behind(ctx, streamName, last, h.MaxReplay)
 			cancel()
 			if err != nil {
-				h.log.Warn("live: count missed events", "stream", streamName, "err", err)
+				log.Warn("live: count missed events", "stream", streamName, "err", err)
 				_ = w.Flush()
 				return // EventSource reconnects from the same id
 			}
@@ -97,7 +107,7 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 			if err != nil {
 				// Going on would skip the events that were not read: end the
 				// response, so EventSource reconnects from the same id.
-				h.log.Warn("live: replay events", "stream", streamName, "err", err)
+				log.Warn("live: replay events", "stream", streamName, "err", err)
 				_ = w.Flush()
 				return
 			}
@@ -125,6 +135,17 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 		}
 		t := time.NewTicker(hb)
 		defer t.Stop()
+		// A client that hung up is found by a failed write, but not by the
+		// first write after it left (the kernel takes it; the client's
+		// reset comes back), and fasthttp copies the stream to the socket
+		// through a pipe, so the writer sees a failed socket write only at
+		// its next flush. Two short probes after each heartbeat find such
+		// a client within one heartbeat instead of three.
+		probeGap := min(hb/10, time.Second)
+		probe := time.NewTimer(time.Hour)
+		probe.Stop()
+		defer probe.Stop()
+		probes := 0
 		// gather holds back a flush while events come faster than gap.
 		gather := time.NewTimer(time.Hour)
 		gather.Stop()
@@ -162,6 +183,13 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 				}
 			case <-t.C:
 				w.WriteString(": ping\n\n")
+				probes = 2
+				probe.Reset(probeGap)
+			case <-probe.C:
+				w.WriteString(":\n\n")
+				if probes--; probes > 0 {
+					probe.Reset(probeGap)
+				}
 			}
 			if !flush() {
 				return // the client is gone: the deferred Close unsubscribes

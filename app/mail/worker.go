@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/inspraak/inspraak/models"
@@ -26,6 +27,16 @@ type Worker struct {
 	Interval time.Duration
 	// Batch is how many mails one claim takes.
 	Batch int
+
+	// sent, failed and givenUp count this worker's sends, failed attempts
+	// and mails given up since start, for the operations metrics.
+	sent, failed, givenUp atomic.Uint64
+}
+
+// Stats tells how many mails this worker sent, how many attempts failed
+// since it started, and how many of those gave the mail up for good.
+func (w *Worker) Stats() (sent, failed, givenUp uint64) {
+	return w.sent.Load(), w.failed.Load(), w.givenUp.Load()
 }
 
 type namedProducer struct {
@@ -134,6 +145,10 @@ func (w *Worker) deliver(ctx context.Context, m models.OutboxMail, claim string)
 	err = w.sender.Send(sctx, m)
 	if err != nil {
 		w.log.Warn("mail not sent", "mail", m.ID, "attempt", m.Attempts, "err", err)
+		w.failed.Add(1)
+		if IsPermanent(err) || (m.FirstFailedAt != nil && w.outbox.now().Sub(*m.FirstFailedAt) >= RetryFor) {
+			w.givenUp.Add(1)
+		}
 		if ferr := w.outbox.MarkFailed(sctx, m, claim, err); ferr != nil {
 			w.log.Error("record mail failure", "mail", m.ID, "err", ferr)
 		}
@@ -144,6 +159,7 @@ func (w *Worker) deliver(ctx context.Context, m models.OutboxMail, claim string)
 		// mail is sent again: twice is better than never.
 		w.log.Error("record mail sent", "mail", m.ID, "err", err)
 	}
+	w.sent.Add(1)
 	return true
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"sort"
 
@@ -34,6 +35,9 @@ func classify(err error) (status int, code, messageID string) {
 	var ms *apperr.Missing
 	var gn *apperr.Gone
 	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		// REQUEST_TIMEOUT passed, mostly waiting for a database connection.
+		return fiber.StatusServiceUnavailable, "unavailable", "error.unavailable"
 	case errors.As(err, &ms):
 		return fiber.StatusNotFound, "not_found", ms.MessageID
 	case errors.As(err, &gn):
@@ -95,6 +99,9 @@ func statusOf(err error) int {
 // page elsewhere. Details of unexpected errors go to the log, never to the user.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, code, msgID := classify(err)
+	if status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, "1")
+	}
 	if status >= 500 {
 		// The route pattern, not the path: paths hold personal link tokens.
 		s.log.Error("request failed", "id", requestID(c), "method", c.Method(), "route", c.Route().Path, "err", err)
@@ -143,7 +150,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	if rerr := s.render.Render(c, status, tmpl, fiber.Map{"Status": status, "Message": l.T(msgID), "Code": code, "Details": details, "Next": next, "NextLabel": nextLabel}); rerr != nil {
-		s.log.Error("render error page", "err", rerr)
+		s.log.Error("render error page", "id", requestID(c), "route", c.Route().Path, "err", rerr)
 		return c.Status(status).SendString(l.T(msgID))
 	}
 	return nil

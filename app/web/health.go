@@ -20,7 +20,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	if err := db.Ping(ctx, s.db); err != nil {
-		s.log.Warn("readiness check failed", "err", err)
+		s.log.Warn("readiness check failed", "id", requestID(c), "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
 	}
 	return c.JSON(fiber.Map{"status": "ok"})

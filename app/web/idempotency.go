@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -60,7 +61,12 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	}
 	err := c.Next()
 	status := c.Response().StatusCode()
-	done := s.db.WithContext(c.UserContext()).Model(&models.IdempotencyKey{}).Where("caller = ? AND key = ?", caller, row.Key)
+	// Recording the outcome must not fail because the request's deadline
+	// (REQUEST_TIMEOUT) passed: a row left "in progress" would answer every
+	// retry with that key 409.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 5*time.Second)
+	defer cancel()
+	done := s.db.WithContext(dctx).Model(&models.IdempotencyKey{}).Where("caller = ? AND key = ?", caller, row.Key)
 	if err != nil || status >= 300 {
 		// Nothing was created: let a retry run for real.
 		done.Delete(&models.IdempotencyKey{})

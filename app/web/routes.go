@@ -29,7 +29,7 @@ import (
 // routes lists every route of the platform in one place.
 func (s *Server) routes() {
 	a := s.app
-	a.Use(recover.New(), requestid.New(), s.clientIP, s.requestLog, securityHeaders)
+	a.Use(recover.New(), requestid.New(), s.clientIP, s.requestLog, s.metrics.observe, securityHeaders)
 
 	// Static files carry a content hash in their URL, so they may be cached for a year.
 	a.Use("/static", func(c *fiber.Ctx) error {
@@ -41,11 +41,14 @@ func (s *Server) routes() {
 	}, filesystem.New(filesystem.Config{Root: http.FS(s.assets.Static)}))
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
+	if s.cfg.MetricsToken != "" {
+		a.Get("/metrics", s.metricsHandler())
+	}
 	a.Get("/favicon.ico", func(c *fiber.Ctx) error {
 		return c.Redirect(s.render.Asset("img/favicon.svg"), fiber.StatusMovedPermanently)
 	})
 
-	a.Use(s.language, cleanInput, s.bearer, s.session, s.csrf)
+	a.Use(s.deadline, s.language, cleanInput, s.bearer, s.session, s.csrf)
 
 	acc := accounts.New(s.auth, s.render, s.signIn, s.signOut)
 	cz := citizens.NewHandlers(s.citizens, s.render, s.signInCitizen, s.signOutCitizen).WithForgetCaller(s.forgetCaller)

@@ -76,6 +76,7 @@ type Server struct {
 	mails      *mail.Templates
 	ideas      *ideas.Store
 	policy     *policy.Store
+	metrics    *metrics
 }
 
 // New wires the Fiber application.
@@ -121,6 +122,9 @@ func New(d Deps) (*Server, error) {
 	// Channel policy: cited figures come from surveys, town halls and
 	// consultations; promises are measured on the platform's own channels.
 	s.policy = s.wirePolicy(policy.NewStore(d.DB, zone, s.now))
+	if s.metrics, err = s.newMetrics(); err != nil {
+		return nil, err
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "inspraak",
 		BodyLimit:             d.Config.BodyLimit,
