@@ -35,7 +35,6 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"net/mail"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -48,7 +47,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"gorm.io/gorm"
 
 	"github.com/inspraak/inspraak/app/auth"
@@ -56,6 +54,7 @@ import (
 	"github.com/inspraak/inspraak/app/townhall"
 	"github.com/inspraak/inspraak/bench/benchdb"
 	"github.com/inspraak/inspraak/bench/seed"
+	"github.com/inspraak/inspraak/bench/smtpsink"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -591,11 +590,11 @@ func restartPostgres(ctx context.Context) ([]byte, error) {
 
 func sigKill(ctx context.Context, o options, bin string) error {
 	fmt.Printf("== sigkill: the app killed %d times during submissions and mail ==\n", o.kills)
-	sink, err := startSink()
+	sink, err := smtpsink.Start()
 	if err != nil {
 		return err
 	}
-	defer sink.close()
+	defer sink.Close()
 	env, err := benchdb.Open(ctx, o.database, benchdb.Options{Prefix: "bench_faults", Keep: o.keep})
 	if err != nil {
 		return err
@@ -613,7 +612,7 @@ func sigKill(ctx context.Context, o options, bin string) error {
 			return err
 		}
 	}
-	a, err := newApp(bin, env, map[string]string{"SMTP_URL": "smtp://" + sink.addr + "?tls=none", "MAIL_FROM": "Faults <faults@inspraak.example>"})
+	a, err := newApp(bin, env, map[string]string{"SMTP_URL": "smtp://" + sink.Addr + "?tls=none", "MAIL_FROM": "Faults <faults@inspraak.example>"})
 	if err != nil {
 		return err
 	}
@@ -678,7 +677,7 @@ func sigKill(ctx context.Context, o options, bin string) error {
 	}
 	var maxAttempts int64
 	env.Admin.WithContext(ctx).Raw("SELECT coalesce(max(attempts), 0) FROM " + env.Schema + ".mail_outbox").Scan(&maxAttempts)
-	to, dupIDs, total := sink.stats()
+	to, dupIDs, total := sink.Stats()
 	missing, twice := 0, 0
 	for i := range o.mails {
 		switch n := to[fmt.Sprintf("m%05d@faults.example", i)]; {
@@ -723,78 +722,6 @@ func sigKill(ctx context.Context, o options, bin string) error {
 		fmt.Printf("note: %d mails were received twice: the mail worker sends at least once; a kill between the SMTP server's acceptance and the mark-sent UPDATE sends that mail again after its lease ends\n", twice)
 	}
 	return verdict(f, false, "")
-}
-
-// --- an SMTP sink ----------------------------------------------------------------
-
-// sink is an SMTP server that counts what it receives per recipient and
-// per Message-ID.
-type sink struct {
-	srv   *smtp.Server
-	addr  string
-	mu    sync.Mutex
-	to    map[string]int
-	ids   map[string]bool
-	dupes int
-	total int
-}
-
-func startSink() (*sink, error) {
-	s := &sink{to: map[string]int{}, ids: map[string]bool{}}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
-	s.srv.Domain = "localhost"
-	s.srv.ReadTimeout, s.srv.WriteTimeout = 30*time.Second, 30*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s.addr = ln.Addr().String()
-	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
-}
-
-func (s *sink) close() { _ = s.srv.Close() }
-
-func (s *sink) stats() (map[string]int, int, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.to, s.dupes, s.total
-}
-
-type sinkSession struct {
-	s  *sink
-	to []string
-}
-
-func (x *sinkSession) Reset()                               { x.to = nil }
-func (x *sinkSession) Logout() error                        { return nil }
-func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	x.to = append(x.to, strings.ToLower(to))
-	return nil
-}
-
-func (x *sinkSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	id := msg.Header.Get("Message-Id")
-	x.s.mu.Lock()
-	defer x.s.mu.Unlock()
-	x.s.total++
-	if x.s.ids[id] {
-		x.s.dupes++
-	}
-	x.s.ids[id] = true
-	for _, to := range x.to {
-		x.s.to[to]++
-	}
-	return nil
 }
 
 // --- scenario 3: pool exhausted, slow clients ----------------------------------

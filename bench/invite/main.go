@@ -20,24 +20,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
-	"net"
-	"net/mail"
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
@@ -46,6 +40,7 @@ import (
 	"github.com/inspraak/inspraak/app/surveys"
 	"github.com/inspraak/inspraak/bench/benchdb"
 	"github.com/inspraak/inspraak/bench/seed"
+	"github.com/inspraak/inspraak/bench/smtpsink"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -69,14 +64,14 @@ func main() {
 }
 
 func run(ctx context.Context, database string, n, workers, batch int, keep bool) error {
-	sink, err := startSink()
+	sink, err := smtpsink.Start()
 	if err != nil {
 		return err
 	}
-	defer sink.close()
+	defer sink.Close()
 	env, err := benchdb.Open(ctx, database, benchdb.Options{Keep: keep, Env: map[string]string{
 		"BASE_URL":  "https://inspraak.example-kommune.dk",
-		"SMTP_URL":  "smtp://" + sink.addr + "?tls=none",
+		"SMTP_URL":  "smtp://" + sink.Addr + "?tls=none",
 		"MAIL_FROM": "Borgerpanelet <panel@example-kommune.dk>",
 	}})
 	if err != nil {
@@ -194,7 +189,7 @@ func run(ctx context.Context, database string, n, workers, batch int, keep bool)
 	if err := gdb.Model(&models.PanelMember{}).Where("panel_id = ?", panel.ID).Pluck("email", &emails).Error; err != nil {
 		return err
 	}
-	got, dupIDs, total := sink.stats()
+	got, dupIDs, total := sink.Stats()
 	missing, twice := 0, 0
 	for _, e := range emails {
 		switch got[e] {
@@ -234,7 +229,7 @@ func run(ctx context.Context, database string, n, workers, batch int, keep bool)
 		fmt.Printf(" %d attempt(s): %d", a.Attempts, a.N)
 	}
 	fmt.Println()
-	if missing > 0 || twice > 0 || dupIDs > 0 || total != int64(n) {
+	if missing > 0 || twice > 0 || dupIDs > 0 || total != n {
 		return fmt.Errorf("delivery check failed")
 	}
 	fmt.Println("delivery check: every member got exactly one mail, none sent twice")
@@ -295,76 +290,6 @@ func (s *timingSender) sorted() []time.Duration {
 	out := slices.Clone(s.took)
 	slices.Sort(out)
 	return out
-}
-
-// sink is an SMTP server that counts what it receives, per recipient and
-// per Message-ID, and keeps nothing else.
-type sink struct {
-	srv   *smtp.Server
-	addr  string
-	mu    sync.Mutex
-	to    map[string]int
-	ids   map[string]bool
-	dupes int
-	total int64
-}
-
-func startSink() (*sink, error) {
-	s := &sink{to: map[string]int{}, ids: map[string]bool{}}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
-	s.srv.Domain = "localhost"
-	s.srv.ReadTimeout, s.srv.WriteTimeout = 30*time.Second, 30*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s.addr = ln.Addr().String()
-	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
-}
-
-func (s *sink) close() { _ = s.srv.Close() }
-
-func (s *sink) stats() (map[string]int, int, int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.to, s.dupes, s.total
-}
-
-type sinkSession struct {
-	s  *sink
-	to []string
-}
-
-func (x *sinkSession) Reset()                               { x.to = nil }
-func (x *sinkSession) Logout() error                        { return nil }
-func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	x.to = append(x.to, strings.ToLower(to))
-	return nil
-}
-
-func (x *sinkSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	id := msg.Header.Get("Message-Id")
-	x.s.mu.Lock()
-	defer x.s.mu.Unlock()
-	x.s.total++
-	if x.s.ids[id] {
-		x.s.dupes++
-	}
-	x.s.ids[id] = true
-	for _, to := range x.to {
-		x.s.to[to]++
-	}
-	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
