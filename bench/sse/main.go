@@ -22,7 +22,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httputil"
 	"os"
 	"os/signal"
@@ -40,6 +39,7 @@ import (
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/townhall"
 	"github.com/inspraak/inspraak/bench/benchdb"
+	"github.com/inspraak/inspraak/bench/citizen"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -302,7 +302,7 @@ func run(ctx context.Context, database string, nViewers, nAskers, nVoters int, k
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id, err := newCitizen(tr).ask(base, th.ID, fmt.Sprintf("Spørgsmål %d om cykelstierne", i))
+			id, err := citizen.New(tr).Ask(base, th.ID, fmt.Sprintf("Spørgsmål %d om cykelstierne", i))
 			if err != nil {
 				askFail.Add(1)
 				return
@@ -318,9 +318,9 @@ func run(ctx context.Context, database string, nViewers, nAskers, nVoters int, k
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := newCitizen(tr)
+			c := citizen.New(tr)
 			for k := range 3 {
-				if err := c.vote(base, qids[(i*7+k*13)%len(qids)]); err != nil {
+				if err := c.Vote(base, qids[(i*7+k*13)%len(qids)]); err != nil {
 					voteFail.Add(1)
 					failMu.Lock()
 					msg := err.Error()
@@ -635,47 +635,4 @@ func post(tr *http.Transport, url, body, token string) (int, string, error) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), nil
-}
-
-// citizen is one browser: its own cookie jar on a shared transport.
-type citizen struct{ c *http.Client }
-
-func newCitizen(tr *http.Transport) *citizen {
-	jar, _ := cookiejar.New(nil)
-	return &citizen{c: &http.Client{Transport: tr, Jar: jar, Timeout: 60 * time.Second}}
-}
-
-func (c *citizen) post(url, body string) (int, []byte, error) {
-	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.c.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
-}
-
-func (c *citizen) ask(base, th, text string) (string, error) {
-	st, b, err := c.post(base+"/api/v1/townhalls/"+th+"/questions", `{"text":"`+text+`"}`)
-	if err != nil {
-		return "", err
-	}
-	if st != 201 {
-		return "", fmt.Errorf("ask: %d %s", st, b)
-	}
-	var out struct{ ID string }
-	return out.ID, json.Unmarshal(b, &out)
-}
-
-func (c *citizen) vote(base, qid string) error {
-	st, b, err := c.post(base+"/api/v1/questions/"+qid+"/votes", `{}`)
-	if err != nil {
-		return err
-	}
-	if st != 200 {
-		return fmt.Errorf("vote: %d %s", st, b)
-	}
-	return nil
 }

@@ -20,7 +20,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -37,6 +36,7 @@ import (
 	"github.com/inspraak/inspraak/app/auth"
 	"github.com/inspraak/inspraak/app/townhall"
 	"github.com/inspraak/inspraak/bench/benchdb"
+	"github.com/inspraak/inspraak/bench/citizen"
 	"github.com/inspraak/inspraak/models"
 )
 
@@ -135,8 +135,8 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 
 	// A first question, so that answers have something to answer.
-	first := newCitizen(tr)
-	qid, err := first.ask(base, th.ID, "Første spørgsmål")
+	first := citizen.New(tr)
+	qid, err := first.Ask(base, th.ID, "Første spørgsmål")
 	if err != nil {
 		return err
 	}
@@ -201,8 +201,8 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := newCitizen(tr)
-			id, err := c.ask(base, th.ID, fmt.Sprintf("Spørgsmål nummer %d om trafikken", i))
+			c := citizen.New(tr)
+			id, err := c.Ask(base, th.ID, fmt.Sprintf("Spørgsmål nummer %d om trafikken", i))
 			if err != nil {
 				askErr.Add(1)
 				return
@@ -231,9 +231,9 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := newCitizen(tr)
+			c := citizen.New(tr)
 			for range 3 { // the second and third change nothing
-				if err := c.vote(base, qid); err != nil {
+				if err := c.Vote(base, qid); err != nil {
 					voteErr.Add(1)
 				}
 			}
@@ -304,7 +304,7 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 	pct := func(p float64) time.Duration { return pctOf(lat, p) }
 
 	// 1,000 participants, 5 parallel votes each, on one fresh question.
-	vq, err := newCitizen(tr).ask(base, th.ID, "Stemmeprøve")
+	vq, err := citizen.New(tr).Ask(base, th.ID, "Stemmeprøve")
 	if err != nil {
 		return err
 	}
@@ -317,8 +317,8 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 			defer vwg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			c := newCitizen(tr)
-			if err := c.cookie(base, th.ID); err != nil {
+			c := citizen.New(tr)
+			if err := c.Cookie(base, th.ID); err != nil {
 				vfail.Add(1)
 				return
 			}
@@ -327,7 +327,7 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 				inner.Add(1)
 				go func() {
 					defer inner.Done()
-					if err := c.vote(base, vq); err != nil {
+					if err := c.Vote(base, vq); err != nil {
 						vfail.Add(1)
 					}
 				}()
@@ -359,63 +359,6 @@ func run(ctx context.Context, database string, n, nAnswers int) error {
 			float64(int64(heap1)-int64(heap0))/float64(ready.Connected)/1024, float64(int64(rss1)-int64(rss0))/float64(ready.Connected)/1024)
 	}
 	fmt.Printf("%-48s %d votes counted, %d vote rows (want 1000), %d requests failed\n", "1,000 participants x 5 parallel votes", votes, rows, vfail.Load())
-	return nil
-}
-
-// citizen is one browser: its own cookie jar on a shared transport.
-type citizen struct{ c *http.Client }
-
-func newCitizen(tr *http.Transport) *citizen {
-	jar, _ := cookiejar.New(nil)
-	return &citizen{c: &http.Client{Transport: tr, Jar: jar, Timeout: 60 * time.Second}}
-}
-
-func (c *citizen) post(url, body string) (int, []byte, error) {
-	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.c.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
-}
-
-func (c *citizen) ask(base, th, text string) (string, error) {
-	st, b, err := c.post(base+"/api/v1/townhalls/"+th+"/questions", `{"text":"`+text+`"}`)
-	if err != nil {
-		return "", err
-	}
-	if st != 201 {
-		return "", fmt.Errorf("ask: %d %s", st, b)
-	}
-	var out struct{ ID string }
-	return out.ID, json.Unmarshal(b, &out)
-}
-
-func (c *citizen) vote(base, qid string) error {
-	st, b, err := c.post(base+"/api/v1/questions/"+qid+"/votes", `{}`)
-	if err != nil {
-		return err
-	}
-	if st != 200 {
-		return fmt.Errorf("vote: %d %s", st, b)
-	}
-	return nil
-}
-
-// cookie fetches the page, which gives the browser its participant cookie.
-func (c *citizen) cookie(base, th string) error {
-	resp, err := c.c.Get(base + "/townhalls/" + th)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("page: %d", resp.StatusCode)
-	}
 	return nil
 }
 
