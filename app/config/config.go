@@ -54,6 +54,11 @@ type Config struct {
 	// connection included: past it the request answers 503 instead of
 	// queueing for ever behind others (streams are not bounded by it).
 	RequestTimeout time.Duration
+	// ResultsConcurrency is how many results computations (results pages
+	// and API, cross-tabs, text answers, weightings) one instance runs at
+	// once; the others wait, up to RequestTimeout. 0: half the database
+	// pool, so a flood of them cannot take every connection.
+	ResultsConcurrency int
 	// LiveHeartbeat is the time between two keep-alive comments on live
 	// event streams (Server-Sent Events).
 	LiveHeartbeat time.Duration
@@ -121,6 +126,9 @@ func Load(getenv Getenv) (Config, error) {
 	c.RequestTimeout = dur("REQUEST_TIMEOUT", "15s")
 	c.DBMaxOpenConns = num("DB_MAX_OPEN_CONNS", 20)
 	c.DBMaxIdleConns = num("DB_MAX_IDLE_CONNS", 20) // as many as open: reconnecting costs more than an idle backend
+	if getenv("RESULTS_CONCURRENCY") != "" {
+		c.ResultsConcurrency = num("RESULTS_CONCURRENCY", 0)
+	}
 	c.TownHallIPRate = 600
 	if v := getenv("TOWNHALL_IP_RATE"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -3,6 +3,7 @@ package live
 import (
 	"bufio"
 	"context"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -74,10 +75,22 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 	if log != nil {
 		log = log.With("id", strings.Clone(rid))
 	}
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+	hb := o.Heartbeat
+	if hb <= 0 {
+		hb = 30 * time.Second
+	}
+	conn := c.Context().Conn()
+	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
 		h.open.Add(1)
 		defer h.open.Add(-1)
 		defer sub.Close()
+		// A client that stops taking bytes (a slow reader, or a peer gone
+		// without a reset) would block a write for ever, and with it this
+		// goroutine and its subscription: every write must be taken within
+		// two heartbeats. The server has no WriteTimeout, which would cut
+		// every stream after a fixed time, healthy or not.
+		w := deadlineWriter{Writer: bw, conn: conn, within: 2 * hb}
+		defer w.done()
 		if o.Retry > 0 {
 			w.WriteString("retry: " + strconv.FormatInt(o.Retry.Milliseconds(), 10) + "\n\n")
 		}
@@ -94,7 +107,7 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 				return // EventSource reconnects from the same id
 			}
 			if n > int64(h.MaxReplay) {
-				writeEvent(w, Event{ID: sub.Start, Type: EventReset, Data: []byte("{}")})
+				writeEvent(w.Writer, Event{ID: sub.Start, Type: EventReset, Data: []byte("{}")})
 				last, replay = sub.Start, false
 			}
 		}
@@ -115,7 +128,7 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 				break
 			}
 			for _, ev := range evs {
-				writeEvent(w, ev)
+				writeEvent(w.Writer, ev)
 				last = ev.ID
 			}
 			if w.Flush() != nil {
@@ -124,10 +137,6 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 		}
 		if w.Flush() != nil {
 			return
-		}
-		hb := o.Heartbeat
-		if hb <= 0 {
-			hb = 30 * time.Second
 		}
 		gap := o.FlushGap
 		if gap == 0 {
@@ -164,7 +173,7 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 					return
 				}
 				if ev.ID > last {
-					writeEvent(w, ev)
+					writeEvent(w.Writer, ev)
 					last = ev.ID
 					pending = true
 				}
@@ -209,4 +218,25 @@ func writeEvent(w *bufio.Writer, ev Event) {
 	w.WriteString("\ndata: ")
 	w.Write(ev.Data)
 	w.WriteString("\n\n")
+}
+
+// deadlineWriter sets the connection's write deadline before each flush.
+type deadlineWriter struct {
+	*bufio.Writer
+	conn   net.Conn
+	within time.Duration
+}
+
+func (w deadlineWriter) Flush() error {
+	if w.conn != nil {
+		_ = w.conn.SetWriteDeadline(time.Now().Add(w.within))
+	}
+	return w.Writer.Flush()
+}
+
+// done clears the deadline: the connection may serve further requests.
+func (w deadlineWriter) done() {
+	if w.conn != nil {
+		_ = w.conn.SetWriteDeadline(time.Time{})
+	}
 }

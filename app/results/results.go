@@ -21,6 +21,16 @@ type Store struct {
 	surveys  *surveys.Store
 	weighers sync.Map // survey id -> cachedWeigher
 	foldAt   int      // new responses that are added to the running totals
+	slots    chan struct{}
+}
+
+// WithConcurrency lets at most n computations read at once (n < 1: no
+// limit). The others wait for a slot as long as their context allows.
+func (s *Store) WithConcurrency(n int) *Store {
+	if n > 0 {
+		s.slots = make(chan struct{}, n)
+	}
+	return s
 }
 
 // NewStore returns a Store on db; sv reads surveys and their definitions.
@@ -34,6 +44,14 @@ func NewStore(db *gorm.DB, sv *surveys.Store) *Store {
 // (work_mem) instead of sorting on disk, and JIT compilation is off: for
 // these queries it costs more (over 100 ms) than it saves.
 func (s *Store) read(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if s.slots != nil {
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	db := s.db.WithContext(ctx)
 	if db.Dialector.Name() != "postgres" {
 		return fn(db)

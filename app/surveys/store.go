@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/inspraak/inspraak/app/apperr"
+	"github.com/inspraak/inspraak/app/idem"
 	"github.com/inspraak/inspraak/app/textcheck"
 	"github.com/inspraak/inspraak/models"
 )
@@ -491,6 +492,9 @@ func (s *Store) submit(ctx context.Context, sv *models.Survey, sub Submission) (
 		}
 		if len(same) == 0 {
 			return errSurveyChanged
+		}
+		if err := idem.Commit(ctx, tx, resp.ID); err != nil {
+			return err
 		}
 		if needMarker && !separate {
 			if err := insertMarker(tx); err != nil {

@@ -2,10 +2,15 @@ package web
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"net"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/inspraak/inspraak/app/apperr"
 	"github.com/inspraak/inspraak/app/auth"
@@ -35,8 +40,9 @@ func classify(err error) (status int, code, messageID string) {
 	var ms *apperr.Missing
 	var gn *apperr.Gone
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		// REQUEST_TIMEOUT passed, mostly waiting for a database connection.
+	case errors.Is(err, context.DeadlineExceeded), databaseDown(err):
+		// REQUEST_TIMEOUT passed, mostly waiting for a database connection;
+		// or the database cannot be reached (restarting, failing over).
 		return fiber.StatusServiceUnavailable, "unavailable", "error.unavailable"
 	case errors.As(err, &ms):
 		return fiber.StatusNotFound, "not_found", ms.MessageID
@@ -99,6 +105,13 @@ func statusOf(err error) int {
 // page elsewhere. Details of unexpected errors go to the log, never to the user.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, code, msgID := classify(err)
+	if dl, ok := c.UserContext().Deadline(); ok && status == fiber.StatusInternalServerError && !time.Now().Before(dl) {
+		// The driver does not always say that the deadline ended its work
+		// (a connection being dialed fails with an i/o timeout, a
+		// transaction rolled back by the cancel answers "already rolled
+		// back"), and the context may not say so yet either at that instant.
+		status, code, msgID = classify(context.DeadlineExceeded)
+	}
 	if status == fiber.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "1")
 	}
@@ -163,4 +176,21 @@ func sortedFields(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// databaseDown tells whether err says that the database could not be
+// reached or went away, rather than that a statement failed: worth a retry.
+func databaseDown(err error) bool {
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn):
+		return true
+	case errors.As(err, &pe):
+		// Class 08: connection exception; 57P01-57P03: the server is
+		// shutting down or starting.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -304,6 +305,60 @@ func TestXSSPayloadsComeBackEscaped(t *testing.T) {
 				x := expect(t, "xlsx", b.Get(prefix+"/surveys/"+sID+"/export.xlsx"), http.StatusOK)
 				formulaFree(t, "xlsx", xlsxCells(t, x.Body))
 			}
+		}
+	})
+}
+
+// TestPanelTextsComeBackEscaped puts the payloads in a panel's texts
+// (name, description, profile field and choice labels), where citizens
+// read them on the sign-up form, the confirmation mail and their member
+// page, and staff on the panel page and the members export.
+func TestPanelTextsComeBackEscaped(t *testing.T) {
+	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
+		staff := e.APIClient("staff@example.org", "staff")
+		e.Account("comms@example.org", "staff")
+		comms := e.Browser()
+		comms.Login("comms@example.org", webtest.Password)
+		for i, p := range xssPayloads {
+			jp := jsonString(withText(p))
+			id := jsonID(t, staff.PostJSON("/api/v1/panels", fmt.Sprintf(`{"name":{"da":%s},"description":{"da":%s},
+				"profile_fields":[{"key":"district","label":{"da":%s},"choices":[{"key":"north","label":{"da":%s}},{"key":"south","label":{"da":"Syd"}}]}]}`,
+				jp, jp, jsonString("Bydel "+p), jsonString("Nord "+p))), http.StatusCreated)
+			email := fmt.Sprintf("member%d@example.org", i)
+			c := e.Browser()
+			check := func(b *webtest.Browser, path string) string {
+				t.Helper()
+				a := b.Get(path)
+				if a.Status != http.StatusOK {
+					t.Errorf("GET %s: %d", path, a.Status)
+				}
+				noRawMarkup(t, path, a.Body)
+				return a.Body
+			}
+			check(c, "/panels/"+id+"/join")
+			expect(t, "join", c.PostJSON("/api/v1/panels/"+id+"/members", `{"email":"`+email+`","language":"da","consent":true,"profile":{"district":"north"}}`), http.StatusAccepted)
+			var m models.OutboxMail
+			if err := e.DB.Where("to_addr = ?", email).Take(&m).Error; err != nil {
+				t.Fatalf("confirmation mail: %v", err)
+			}
+			noRawMarkup(t, "mail "+m.Subject, m.HTMLBody)
+			if !strings.Contains(m.HTMLBody+m.Subject, "Cykelstier langs havnen") {
+				t.Errorf("the confirmation mail lacks the panel's name")
+			}
+			token := regexp.MustCompile(`/panels/member/([A-Za-z0-9_-]+)`).FindStringSubmatch(m.TextBody)
+			if token == nil {
+				t.Fatalf("no member link in %q", m.TextBody)
+			}
+			member := check(c, "/panels/member/"+token[1])
+			if !strings.Contains(member, "Cykelstier langs havnen") {
+				t.Errorf("the member page lacks the panel's name")
+			}
+			check(c, "/panels/member/"+token[1]+"/data")
+			check(comms, "/staff/panels/"+id)
+			check(comms, "/staff/panels")
+			a := expect(t, "members.csv", comms.Get("/staff/panels/"+id+"/members.csv"), http.StatusOK)
+			formulaFree(t, "members.csv", csvCells(t, a.Body))
+			check(staff, "/api/v1/panels/"+id+"/stats")
 		}
 	})
 }

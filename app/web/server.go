@@ -111,7 +111,7 @@ func New(d Deps) (*Server, error) {
 	if err := s.wireMail(d, bundle); err != nil {
 		return nil, err
 	}
-	s.results = results.NewStore(d.DB, s.surveys)
+	s.results = results.NewStore(d.DB, s.surveys).WithConcurrency(resultsConcurrency(d))
 	s.hub = live.New(d.DB, d.Log)
 	s.moderation = moderation.NewStore(d.DB, s.now)
 	s.townhalls = townhall.NewStore(d.DB, s.hub, s.moderation, s.now,
@@ -296,7 +296,7 @@ func (s *Server) purge(ctx context.Context) {
 		if err := s.surveys.PurgeDrafts(ctx); err != nil {
 			s.log.Warn("purge survey drafts", "err", err)
 		}
-		if err := s.purgeIdempotency(); err != nil {
+		if err := s.purgeIdempotency(ctx); err != nil {
 			s.log.Warn("purge idempotency keys", "err", err)
 		}
 		if n, err := s.panels.Purge(ctx); err != nil {
@@ -333,4 +333,20 @@ func derive(secret []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(purpose))
 	return m.Sum(nil)
+}
+
+// resultsConcurrency is RESULTS_CONCURRENCY, by default half the database
+// pool: the rest stays free for everything else while results are slow.
+func resultsConcurrency(d Deps) int {
+	if d.Config.ResultsConcurrency > 0 {
+		return d.Config.ResultsConcurrency
+	}
+	sqlDB, err := d.DB.DB()
+	if err != nil {
+		return 0
+	}
+	if n := sqlDB.Stats().MaxOpenConnections; n > 0 {
+		return max(1, n/2)
+	}
+	return 0
 }

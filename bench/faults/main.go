@@ -311,6 +311,7 @@ type load struct {
 	replays   atomic.Int64 // 201s answered from the stored first answer
 	mu        sync.Mutex
 	acked     map[string]bool // key -> acknowledged
+	failedBy  map[int]int     // failed attempts by status (0: no answer)
 	gaveUp    []string
 	errTimes  []time.Time
 	okTimes   []time.Time
@@ -321,7 +322,7 @@ func newLoad(base, surveyID string) *load {
 		target: base + "/api/v1/surveys/" + surveyID + "/responses",
 		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}},
 		giveUp: 60 * time.Second,
-		acked:  map[string]bool{},
+		acked:  map[string]bool{}, failedBy: map[int]int{},
 	}
 }
 
@@ -368,6 +369,10 @@ func (l *load) one(ctx context.Context, rng *mrand.Rand) {
 		}
 		l.mu.Lock()
 		l.errTimes = append(l.errTimes, time.Now())
+		if err != nil {
+			status = 0
+		}
+		l.failedBy[status]++
 		l.mu.Unlock()
 		time.Sleep(100*time.Millisecond + time.Duration(rng.IntN(100))*time.Millisecond)
 	}
@@ -458,8 +463,7 @@ func (c check) failures() []string {
 		f = append(f, fmt.Sprintf("%d answers without a response", c.orphanAnswers))
 	}
 	if c.gaveUp > 0 {
-		f = append(f, fmt.Sprintf("%d submissions never acknowledged although retried for a minute with their Idempotency-Key (%d of them stored): "+
-			"the key's row stayed \"in progress\" (the first attempt died before recording its outcome), so every retry got 409", c.gaveUp, c.storedNotAcked))
+		f = append(f, fmt.Sprintf("%d submissions never acknowledged although retried for a minute with their Idempotency-Key (%d stored but not acknowledged)", c.gaveUp, c.storedNotAcked))
 	}
 	return f
 }
@@ -553,6 +557,7 @@ func pgRestart(ctx context.Context, o options, bin string) error {
 	fmt.Printf("| attempts / failed attempts during the outage and after | %d / %d |\n", l.attempts.Load(), errsOutage)
 	fmt.Printf("| of them 409 (key in progress) | %d |\n", l.conflicts.Load())
 	fmt.Printf("| 201s replayed from the stored answer | %d |\n", l.replays.Load())
+	fmt.Printf("| failed attempts by status (0: no answer) | %v |\n", l.failedBy)
 	fmt.Printf("| outage (pg_ctlcluster restart took) | %.2f s |\n", up.Sub(down).Seconds())
 	fmt.Printf("| /readyz 200 again after PostgreSQL was up | %s |\n", since(readyAt))
 	fmt.Printf("| first 201 after PostgreSQL was up | %s |\n", since(firstOK))
@@ -707,6 +712,8 @@ func sigKill(ctx context.Context, o options, bin string) error {
 	fmt.Printf("| keys stored more than once | %d |\n", c.keysStoredTwice)
 	fmt.Printf("| responses missing answers / answers without response | %d / %d |\n", c.halfWritten, c.orphanAnswers)
 	fmt.Printf("| attempts / failed attempts / of them 409 | %d / %d / %d |\n", l.attempts.Load(), l.errs.Load(), l.conflicts.Load())
+	fmt.Printf("| 201s replayed (the killed attempt had committed) | %d |\n", l.replays.Load())
+	fmt.Printf("| failed attempts by status (0: no answer) | %v |\n", l.failedBy)
 	fmt.Printf("| mails queued / received | %d / %d |\n", o.mails, total)
 	fmt.Printf("| recipients missing / received twice or more | %d / %d |\n", missing, twice)
 	fmt.Printf("| Message-IDs received twice | %d |\n", dupIDs)
@@ -849,6 +856,12 @@ func poolScenario(ctx context.Context, o options, bin string) error {
 	}
 	if fl.timeouts.Load() > 0 {
 		f = append(f, fmt.Sprintf("%d flood requests hung until the client's 60 s timeout", fl.timeouts.Load()))
+	}
+	if fl.other.Load() > 0 {
+		f = append(f, fmt.Sprintf("%d flood requests answered neither 200 nor 503/429 (%v)", fl.other.Load(), fl.codes))
+	}
+	if during.failed*10 > len(during.lat)+during.failed {
+		f = append(f, fmt.Sprintf("the healthy request failed %d times of %d during the attack (results computations use at most RESULTS_CONCURRENCY of the pool)", during.failed, len(during.lat)+during.failed))
 	}
 	if len(f) > 0 {
 		return errors.New("FAILED: " + strings.Join(f, "; "))
