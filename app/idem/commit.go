@@ -9,7 +9,6 @@ package idem
 import (
 	"context"
 	"errors"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -29,15 +28,16 @@ func WithCommit(ctx context.Context, id string) context.Context {
 }
 
 // Commit records, inside tx, that the request behind ctx created resource
-// id. Without an idempotency key in ctx it does nothing. Only the day is
-// kept: the row shares its transaction (and so, on PostgreSQL, its xmin)
-// with what was created, which may be an anonymous response.
-func Commit(ctx context.Context, tx *gorm.DB, resourceID string) error {
+// id, on day (as the resource stores it). Without an idempotency key in
+// ctx it does nothing. Only the day is kept: the row shares its
+// transaction (and so, on PostgreSQL, its xmin) with what was created,
+// which may be an anonymous response.
+func Commit(ctx context.Context, tx *gorm.DB, resourceID, day string) error {
 	id, _ := ctx.Value(ctxKey{}).(string)
 	if id == "" {
 		return nil
 	}
-	err := tx.Create(&models.IdempotencyCommit{ID: id, ResourceID: resourceID, CreatedOn: time.Now().UTC().Format(time.DateOnly)}).Error
+	err := tx.Create(&models.IdempotencyCommit{ID: id, ResourceID: resourceID, CreatedOn: day}).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return ErrCommitted
 	}
@@ -54,7 +54,7 @@ func Lookup(ctx context.Context, db *gorm.DB, id string) (resourceID string, ok 
 	return c.ResourceID, err == nil, err
 }
 
-// Purge drops commit rows older than two days (keys live one day).
-func Purge(ctx context.Context, db *gorm.DB) error {
-	return db.WithContext(ctx).Where("created_on < ?", time.Now().UTC().AddDate(0, 0, -2).Format(time.DateOnly)).Delete(&models.IdempotencyCommit{}).Error
+// Purge drops the commit rows of days before day.
+func Purge(ctx context.Context, db *gorm.DB, day string) error {
+	return db.WithContext(ctx).Where("created_on < ?", day).Delete(&models.IdempotencyCommit{}).Error
 }

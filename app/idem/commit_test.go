@@ -17,7 +17,7 @@ func TestSecondCommitOfAKeyFails(t *testing.T) {
 	webtest.ForEachDB(t, func(t *testing.T, e *webtest.Env) {
 		ctx := idem.WithCommit(context.Background(), "commit-1")
 		commit := func(resource string) error {
-			return e.DB.Transaction(func(tx *gorm.DB) error { return idem.Commit(ctx, tx, resource) })
+			return e.DB.Transaction(func(tx *gorm.DB) error { return idem.Commit(ctx, tx, resource, "2026-12-06") })
 		}
 		if err := commit("r1"); err != nil {
 			t.Fatal(err)
@@ -33,7 +33,7 @@ func TestSecondCommitOfAKeyFails(t *testing.T) {
 			t.Fatalf("unknown commit: %v %v", ok, err)
 		}
 		// Without a key in the context nothing is written.
-		if err := e.DB.Transaction(func(tx *gorm.DB) error { return idem.Commit(context.Background(), tx, "r3") }); err != nil {
+		if err := e.DB.Transaction(func(tx *gorm.DB) error { return idem.Commit(context.Background(), tx, "r3", "2026-12-06") }); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -80,6 +80,8 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 		hb = 30 * time.Second
 	}
 	conn := c.Context().Conn()
+	// A reconnecting EventSource opens a new connection anyway.
+	c.Context().SetConnectionClose()
 	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
 		h.open.Add(1)
 		defer h.open.Add(-1)
@@ -234,9 +236,11 @@ func (w deadlineWriter) Flush() error {
 	return w.Writer.Flush()
 }
 
-// done clears the deadline: the connection may serve further requests.
+// done gives the last bytes (still on their way through fasthttp's pipe
+// when the writer returns) the same time as any other write; the
+// connection is closed after the stream, so no deadline outlives it.
 func (w deadlineWriter) done() {
 	if w.conn != nil {
-		_ = w.conn.SetWriteDeadline(time.Time{})
+		_ = w.conn.SetWriteDeadline(time.Now().Add(w.within))
 	}
 }

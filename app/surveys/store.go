@@ -493,7 +493,7 @@ func (s *Store) submit(ctx context.Context, sv *models.Survey, sub Submission) (
 		if len(same) == 0 {
 			return errSurveyChanged
 		}
-		if err := idem.Commit(ctx, tx, resp.ID); err != nil {
+		if err := idem.Commit(ctx, tx, resp.ID, resp.SubmittedOn); err != nil {
 			return err
 		}
 		if needMarker && !separate {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 
@@ -24,25 +25,38 @@ import (
 )
 
 // idempotent answers a retried API POST (same caller, same Idempotency-Key)
-// with the stored first answer instead of running it again.
+// with the first answer instead of running it again. inTx matches the
+// paths whose store records the key in the transaction that creates what
+// they create (idem.Commit); see idempotentInTx. For the others:
 //
 // The first attempt claims the key with a lease; a retry that arrives
-// while it runs gets 409. An attempt that outlives its lease (its process
-// was killed, or lost the database before it could record its answer) may
-// be taken over by a retry, which first looks whether the attempt's work
-// committed: stores that create something (survey responses) record the
-// key in the same transaction (idem.Commit), and such a retry is answered
-// "201 {"id": ...}" as the first attempt would have been.
-func (s *Server) idempotent(c *fiber.Ctx) error {
-	sent := c.Get("Idempotency-Key")
-	if c.Method() != fiber.MethodPost || sent == "" {
-		return c.Next()
+// while it runs gets 409, and one that arrives after it gets the stored
+// answer. An attempt that outlives its lease (its process was killed, or
+// lost the database before it could record its answer) may be taken over
+// by a retry, which runs the request again: whether the dead attempt's
+// work committed cannot be known there, and the client's only other way
+// out, a new key, would run it again too.
+func (s *Server) idempotent(inTx *regexp.Regexp) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		sent := c.Get("Idempotency-Key")
+		if c.Method() != fiber.MethodPost || sent == "" {
+			return c.Next()
+		}
+		if textcheck.Line(sent, 200, true) != "" {
+			return apperr.Invalid("Idempotency-Key", "validation.invalid_text")
+		}
+		if inTx.MatchString(c.Path()) {
+			return s.idempotentInTx(c, sent)
+		}
+		return s.idempotentRow(c, sent)
 	}
-	if textcheck.Line(sent, 200, true) != "" {
-		return apperr.Invalid("Idempotency-Key", "validation.invalid_text")
-	}
-	k := s.idemKeys(c, sent)
-	if first, ok := s.firstWithoutCookie(c, k, sent); ok {
+}
+
+func (s *Server) idempotentRow(c *fiber.Ctx, sent string) error {
+	k := s.keysOf(s.idemWho(c), sent)
+	if first, ok, err := s.firstWithoutCookie(c, k, sent); err != nil {
+		return err
+	} else if ok {
 		k = first
 	}
 	db := s.db.WithContext(c.UserContext())
@@ -73,10 +87,6 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 		case now.Before(leaseEnd(prev, s.idemLease())):
 			return &apperr.Conflict{MessageID: "error.idempotency_in_progress"}
 		}
-		// The attempt is gone. If its work committed, answer as it would have.
-		if done, err := s.answerCommitted(c, k, prev.Attempt); done || err != nil {
-			return err
-		}
 		took := db.Model(&models.IdempotencyKey{}).Where("caller = ? AND key = ? AND status = 0 AND attempt = ?", k.caller, k.row, prev.Attempt).
 			Updates(map[string]any{"attempt": attempt, "lease_until": lease})
 		if took.Error != nil {
@@ -86,7 +96,6 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 			return &apperr.Conflict{MessageID: "error.idempotency_in_progress"}
 		}
 	}
-	c.SetUserContext(idem.WithCommit(c.UserContext(), k.commit))
 	err := c.Next()
 	status := c.Response().StatusCode()
 	// Recording the outcome must not fail because the request's deadline
@@ -95,17 +104,10 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	defer cancel()
 	mine := s.db.WithContext(dctx).Model(&models.IdempotencyKey{}).Where("caller = ? AND key = ? AND attempt = ?", k.caller, k.row, attempt)
 	if err != nil || status >= 300 {
-		// An earlier attempt that outlived its lease may have done the
-		// work meanwhile (this one then failed on its commit row, or on
-		// what that attempt used up, such as an invitation token).
-		c.SetUserContext(dctx)
-		if done, cerr := s.answerCommitted(c, k, attempt); done {
-			return cerr
-		} else if cerr != nil {
-			s.log.Error("look up idempotent commit", "id", requestID(c), "err", cerr)
-		}
 		// Nothing was created: let a retry run for real.
-		mine.Delete(&models.IdempotencyKey{})
+		if derr := mine.Delete(&models.IdempotencyKey{}).Error; derr != nil {
+			s.log.Warn("free idempotency key", "id", requestID(c), "err", derr)
+		}
 		return err
 	}
 	body, serr := sealBody(k.seal, c.Response().Body())
@@ -122,24 +124,48 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	return nil
 }
 
-// answerCommitted answers the request from its commit row, if the work of
-// the key committed, and stores that answer for later retries (when the
-// key's row is still held by attempt).
-func (s *Server) answerCommitted(c *fiber.Ctx, k idemKeys, attempt string) (bool, error) {
-	id, ok, err := idem.Lookup(c.UserContext(), s.db, k.commit)
-	if err != nil || !ok {
-		return false, err
+// idempotentInTx serves a POST whose store writes the key's commit row in
+// the transaction that creates what the POST creates, and answers "201
+// {"id": ...}". No row is written before or after that transaction: a
+// survey response may be anonymous, and a row of its own, with its precise
+// time, written just before or after it could be paired with it. The
+// commit row settles everything: a retry after it committed gets the id;
+// a retry while the first attempt runs waits on the commit row's unique
+// key, then gets the id (or runs, when the first attempt failed); a retry
+// after an attempt that died before committing runs again.
+func (s *Server) idempotentInTx(c *fiber.Ctx, sent string) error {
+	path := strings.ToLower(strings.TrimSuffix(c.Path(), "/"))
+	own := s.commitOf(s.idemWho(c), path, sent)
+	// A browser's first request may have come before it had its
+	// participant cookie (which the answer set).
+	ids := []string{own, s.commitOf(newVisitor, path, sent)}
+	if done, err := s.answerCommitted(c, ids); done || err != nil {
+		return err
 	}
-	c.Status(fiber.StatusCreated)
-	if err := c.JSON(fiber.Map{"id": id}); err != nil {
-		return true, err
+	c.SetUserContext(idem.WithCommit(c.UserContext(), own))
+	err := c.Next()
+	if errors.Is(err, idem.ErrCommitted) {
+		if done, cerr := s.answerCommitted(c, ids); done || cerr != nil {
+			return cerr
+		}
 	}
-	if body, err := sealBody(k.seal, c.Response().Body()); err == nil {
-		s.db.WithContext(c.UserContext()).Model(&models.IdempotencyKey{}).Where("caller = ? AND key = ? AND attempt = ?", k.caller, k.row, attempt).
-			Updates(map[string]any{"status": fiber.StatusCreated, "content_type": fiber.MIMEApplicationJSON, "body": body, "lease_until": nil})
+	return err
+}
+
+// answerCommitted answers the request from its commit row, if one of ids
+// committed.
+func (s *Server) answerCommitted(c *fiber.Ctx, ids []string) (bool, error) {
+	for _, id := range ids {
+		resource, ok, err := idem.Lookup(c.UserContext(), s.db, id)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			c.Set("Idempotent-Replayed", "true")
+			return true, c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": resource})
+		}
 	}
-	c.Set("Idempotent-Replayed", "true")
-	return true, nil
+	return false, nil
 }
 
 func replay(c *fiber.Ctx, status int, contentType, body string) error {
@@ -166,24 +192,20 @@ func leaseEnd(prev models.IdempotencyKey, lease time.Duration) time.Time {
 	return prev.CreatedAt.Add(lease)
 }
 
-// purgeIdempotency drops stored answers older than a day.
+// purgeIdempotency drops stored answers older than a day, and commit rows
+// from before yesterday.
 func (s *Server) purgeIdempotency(ctx context.Context) error {
 	err := s.db.WithContext(ctx).Where("created_at < ?", time.Now().UTC().Add(-24*time.Hour)).Delete(&models.IdempotencyKey{}).Error
-	return errors.Join(err, idem.Purge(ctx, s.db))
+	return errors.Join(err, idem.Purge(ctx, s.db, time.Now().In(s.zone).AddDate(0, 0, -1).Format(time.DateOnly)))
 }
 
-// idemKeys are what a request's Idempotency-Key is stored under. Each is
-// derived from the caller and the key as sent, which is stored nowhere:
-// the database (even with the secret) cannot tie the key's row, with its
-// precise time, to the commit row written with what the request created,
-// nor read the row's sealed answer.
+// idemKeys are what a request's Idempotency-Key is stored under. The row
+// and the seal of its answer are derived from the caller and the key as
+// sent, which is stored nowhere: the database (even with the secret)
+// cannot read the row's sealed answer.
 type idemKeys struct {
-	caller, row, commit string
-	seal                []byte
-}
-
-func (s *Server) idemKeys(c *fiber.Ctx, sent string) idemKeys {
-	return s.keysOf(s.idemWho(c), sent)
+	caller, row string
+	seal        []byte
 }
 
 func (s *Server) keysOf(who, sent string) idemKeys {
@@ -191,9 +213,14 @@ func (s *Server) keysOf(who, sent string) idemKeys {
 	return idemKeys{
 		caller: hex.EncodeToString(derive(s.idemKey, who)),
 		row:    hex.EncodeToString(derive(base, "row\x00"+sent)),
-		commit: hex.EncodeToString(derive(base, "commit\x00"+sent)),
 		seal:   derive(base, "seal\x00"+sent),
 	}
+}
+
+// commitOf is the id of the commit row of a request to path with key sent.
+func (s *Server) commitOf(who, path, sent string) string {
+	base := derive(s.idemKey, "keys\x00"+who)
+	return hex.EncodeToString(derive(base, "commit\x00"+path+"\x00"+sent))
 }
 
 // newVisitor names callers without a participant cookie yet: they get a
@@ -206,7 +233,7 @@ const newVisitor = "new-visitor"
 // derived from.
 //
 // The caller is stored as an HMAC: the row must not name the person who
-// sent, say, an anonymous survey response. Visitors and signed-in citizens
+// sent, say, an anonymous vote. Visitors and signed-in citizens
 // are named by their anonymous participant id, which lives only in their
 // cookie (it is renewed at sign-in and sign-out); the stored answer, which
 // may hold a citizen's name, is encrypted with a key derived from that id
@@ -225,17 +252,17 @@ func (s *Server) idemWho(c *fiber.Ctx) string {
 // firstWithoutCookie tells whether a participant's key was first sent
 // before the browser had its participant cookie (which the first answer
 // set): the retry then continues under that first caller.
-func (s *Server) firstWithoutCookie(c *fiber.Ctx, k idemKeys, sent string) (idemKeys, bool) {
+func (s *Server) firstWithoutCookie(c *fiber.Ctx, k idemKeys, sent string) (idemKeys, bool, error) {
 	if strings.HasPrefix(s.idemWho(c), "account:") {
-		return k, false
+		return k, false, nil
 	}
 	first := s.keysOf(newVisitor, sent)
 	if first.caller == k.caller {
-		return k, false
+		return k, false, nil
 	}
 	var n int64
-	s.db.WithContext(c.UserContext()).Model(&models.IdempotencyKey{}).Where("caller = ? AND key = ?", first.caller, first.row).Count(&n)
-	return first, n > 0
+	err := s.db.WithContext(c.UserContext()).Model(&models.IdempotencyKey{}).Where("caller = ? AND key = ?", first.caller, first.row).Count(&n).Error
+	return first, n > 0, err
 }
 
 // forgetCaller deletes the stored answers of the request's caller (when a
@@ -243,7 +270,7 @@ func (s *Server) firstWithoutCookie(c *fiber.Ctx, k idemKeys, sent string) (idem
 // browsers are sealed with those browsers' participant ids and are purged
 // within a day.
 func (s *Server) forgetCaller(c *fiber.Ctx) {
-	caller := s.idemKeys(c, "").caller
+	caller := s.keysOf(s.idemWho(c), "").caller
 	if err := s.db.WithContext(c.UserContext()).Where("caller = ?", caller).Delete(&models.IdempotencyKey{}).Error; err != nil {
 		s.log.Error("forget idempotent answers", "id", requestID(c), "err", err)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -261,7 +262,9 @@ func (s *Server) routes() {
 	a.Post("/admin/mail/:id/retry", admin, ml.Retry)
 
 	// JSON API.
-	api := a.Group("/api/v1", s.idempotent)
+	// Survey responses record their Idempotency-Key in the transaction
+	// that stores them (idem.Commit).
+	api := a.Group("/api/v1", s.idempotent(regexp.MustCompile(`(?i)^/api/v1/surveys/[^/]+/responses/?$`)))
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/me", staff, acc.Me)
 	api.Post("/signin", cz.APISignIn)

@@ -556,7 +556,7 @@ func pgRestart(ctx context.Context, o options, bin string) error {
 	fmt.Printf("| responses missing answers / answers without response | %d / %d |\n", c.halfWritten, c.orphanAnswers)
 	fmt.Printf("| attempts / failed attempts during the outage and after | %d / %d |\n", l.attempts.Load(), errsOutage)
 	fmt.Printf("| of them 409 (key in progress) | %d |\n", l.conflicts.Load())
-	fmt.Printf("| 201s replayed from the stored answer | %d |\n", l.replays.Load())
+	fmt.Printf("| 201s replayed (an earlier attempt had committed) | %d |\n", l.replays.Load())
 	fmt.Printf("| failed attempts by status (0: no answer) | %v |\n", l.failedBy)
 	fmt.Printf("| outage (pg_ctlcluster restart took) | %.2f s |\n", up.Sub(down).Seconds())
 	fmt.Printf("| /readyz 200 again after PostgreSQL was up | %s |\n", since(readyAt))
