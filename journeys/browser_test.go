@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,9 +30,10 @@ const stepTimeout = 30 * time.Second
 
 // tab is one browser tab driven by a test.
 type tab struct {
-	t    testing.TB
-	ctx  context.Context
-	name string
+	t       testing.TB
+	ctx     context.Context
+	name    string
+	dialogs *atomic.Int32 // JavaScript dialogs opened, once watchDialogs ran
 }
 
 // newBrowser opens a tab in a browser context of its own: its own cookies,

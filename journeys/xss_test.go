@@ -34,8 +34,8 @@ func TestScriptPayloadsNeverRun(t *testing.T) {
 	// The citizen submits an idea and a comment through the forms.
 	c := newBrowser(t, "citizen")
 	c.speaks("da")
-	dialogs := c.watchDialogs()
-	c.selfCheckDialogs(dialogs)
+	c.watchDialogs()
+	c.selfCheckDialogs()
 	title := unique("Cykelsti " + xssProbe)
 	c.mustOpen(cons + "/ideas/new")
 	c.fill("#title", title)
@@ -51,25 +51,18 @@ func TestScriptPayloadsNeverRun(t *testing.T) {
 	c.submit(`form[aria-labelledby="comment-form-heading"] button[type=submit]`)
 	c.wantText("#comments", "Enig! "+xssProbe)
 	for _, p := range []string{idea, cons, cons + "?sort=new"} {
-		c.mustOpen(p)
-		c.noInjectedMarkup(dialogs)
+		c.openClean(p)
 	}
 	c.mustOpen(idea)
 	c.wantText("h1", title)
 
 	// Staff and moderators see it on their pages.
-	st := newBrowser(t, "staff")
-	staffDialogs := st.watchDialogs()
-	st.signIn(staffEmail)
+	st := watchedSignIn(t, "staff", staffEmail)
 	for _, p := range []string{"/staff" + idea, "/staff/consultations/" + app.consultationID, "/staff"} {
-		st.mustOpen(p)
-		st.noInjectedMarkup(staffDialogs)
+		st.openClean(p)
 	}
-	m := newBrowser(t, "moderator")
-	modDialogs := m.watchDialogs()
-	m.signIn(modEmail)
-	m.mustOpen("/moderate" + cons)
-	m.noInjectedMarkup(modDialogs)
+	m := watchedSignIn(t, "moderator", modEmail)
+	m.openClean("/moderate" + cons)
 
 	// A live town hall: the question and the answer reach the citizen's
 	// open page through the event stream.
@@ -90,39 +83,41 @@ func TestScriptPayloadsNeverRun(t *testing.T) {
 	th := "/townhalls/" + created.ID
 	question := unique("Hvornår? " + xssProbe)
 	answer := unique("Til foråret. " + xssProbe)
-	c.mustOpen(th)
-	c.noInjectedMarkup(dialogs)
+	c.openClean(th)
 	c.fill("#text", question)
 	c.fill("#display_name", "Karen "+xssName)
 	c.submit(`form[action="` + th + `/questions"] button[type=submit]`)
 	c.wantText(".my-questions", question)
 
-	m.mustOpen("/moderate" + th)
-	m.noInjectedMarkup(modDialogs)
+	m.openClean("/moderate" + th)
 	qid := cardWith(t, m, question)
 	m.submit(fmt.Sprintf(`#%s form:has(input[name=action][value=approve]) button[type=submit]`, qid))
 	c.waitText("#"+qid+" .question-text", question, 15*time.Second)
-	c.noInjectedMarkup(dialogs)
+	c.noInjectedMarkup()
 
-	p := newBrowser(t, "mayor")
-	mayorDialogs := p.watchDialogs()
-	p.signIn(mayorEmail)
-	p.mustOpen("/politician" + th)
-	p.noInjectedMarkup(mayorDialogs)
+	p := watchedSignIn(t, "mayor", mayorEmail)
+	p.openClean("/politician" + th)
 	p.fill("#text-"+qid[len("q-"):], answer)
 	p.submit(fmt.Sprintf(`#%s form[action$="/answers"] button[type=submit]`, qid))
 	c.waitText("#"+qid+" .answers", answer, 15*time.Second)
-	c.noInjectedMarkup(dialogs)
-	c.mustOpen(th)
+	c.noInjectedMarkup()
+	c.openClean(th)
 	c.wantText("#"+qid+" .answers", answer)
-	c.noInjectedMarkup(dialogs)
+}
+
+// watchedSignIn is a new browser, watched for dialogs, signed in as email.
+func watchedSignIn(t *testing.T, name, email string) *tab {
+	b := newBrowser(t, name)
+	b.watchDialogs()
+	b.signIn(email)
+	return b
 }
 
 // watchDialogs counts the JavaScript dialogs (alert, confirm, prompt) the
 // tab opens from now on, and dismisses each.
-func (b *tab) watchDialogs() *atomic.Int32 {
+func (b *tab) watchDialogs() {
 	b.t.Helper()
-	var n atomic.Int32
+	n := &atomic.Int32{}
 	err := chromedp.Listen(b.ctx, func(ev any) {
 		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
 			n.Add(1)
@@ -136,31 +131,41 @@ func (b *tab) watchDialogs() *atomic.Int32 {
 	if err != nil {
 		b.t.Fatalf("%s: listen for dialogs: %v", b.name, err)
 	}
-	return &n
+	b.dialogs = n
 }
 
 // selfCheckDialogs opens one dialog on purpose and waits until it is
 // counted, so that "no dialog" below means something.
-func (b *tab) selfCheckDialogs(n *atomic.Int32) {
+func (b *tab) selfCheckDialogs() {
 	b.t.Helper()
 	b.mustOpen("/")
 	eval[bool](b, `setTimeout(function () { alert("self-check"); }, 0), true`)
 	deadline := time.Now().Add(10 * time.Second)
-	for n.Load() == 0 {
+	for b.dialogs.Load() == 0 {
 		if time.Now().After(deadline) {
 			b.t.Fatalf("%s: a dialog opened on purpose was not seen", b.name)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	n.Store(0)
+	b.dialogs.Store(0)
+}
+
+// openClean loads a page that must answer 200 and hold no injected markup.
+func (b *tab) openClean(path string) {
+	b.t.Helper()
+	b.mustOpen(path)
+	b.noInjectedMarkup()
 }
 
 // noInjectedMarkup checks the page now shown: no dialog has opened, no
 // element of xssProbe exists, and where the probe shows it is text.
-func (b *tab) noInjectedMarkup(dialogs *atomic.Int32) {
+func (b *tab) noInjectedMarkup() {
 	b.t.Helper()
+	if b.dialogs == nil {
+		b.t.Fatalf("%s: watchDialogs first", b.name)
+	}
 	time.Sleep(300 * time.Millisecond) // give an onerror/onload time to fire
-	if n := dialogs.Load(); n > 0 {
+	if n := b.dialogs.Load(); n > 0 {
 		b.t.Fatalf("%s at %s: %d dialogs opened", b.name, b.url(), n)
 	}
 	injected := eval[int](b, `document.querySelectorAll(".xss-probe, [onerror], [onload], iframe, script:not([src])").length`)
