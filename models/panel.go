@@ -74,6 +74,13 @@ type PanelInvitation struct {
 	CreatedAt    time.Time
 }
 
+// PanelInvitationUse records that an invitation to an anonymous survey was
+// used. ID is an HMAC of the invitation id with a key outside the database.
+type PanelInvitationUse struct {
+	ID      string `gorm:"primaryKey"`
+	RoundID string
+}
+
 // PanelRateLimit counts hits of one key in a fixed window.
 type PanelRateLimit struct {
 	Key         string `gorm:"primaryKey"`

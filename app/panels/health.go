@@ -50,14 +50,31 @@ func (s *Store) PanelHealth(ctx context.Context, since time.Time, limit int) ([]
 	if err != nil {
 		return nil, 0, err
 	}
+	// Uses of anonymous surveys are rows of their own (uses.go).
+	var uses []struct {
+		PanelID string
+		N       int64
+	}
+	err = db.Table("panel_invitation_uses u").Select("r.panel_id AS panel_id, COUNT(*) AS n").
+		Joins("JOIN panel_invitation_rounds r ON r.id = u.round_id").
+		Where("r.panel_id IN ? AND r.created_at >= ?", ids, since.UTC()).Group("r.panel_id").Scan(&uses).Error
+	if err != nil {
+		return nil, 0, err
+	}
 	out := make([]Health, len(list))
 	for i, p := range list {
 		out[i].Summary = p
 		for _, r := range rows {
 			if r.PanelID == p.ID {
-				out[i].Invited, out[i].Responded, out[i].Rate = r.Invited, r.Responded, rate(r.Responded, r.Invited)
+				out[i].Invited, out[i].Responded = r.Invited, r.Responded
 			}
 		}
+		for _, u := range uses {
+			if u.PanelID == p.ID {
+				out[i].Responded += u.N
+			}
+		}
+		out[i].Rate = rate(out[i].Responded, out[i].Invited)
 	}
 	return out, total, nil
 }

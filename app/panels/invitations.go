@@ -293,17 +293,35 @@ func (s *Store) queueReminders(ctx context.Context) error {
 			continue
 		}
 		cutoff := now.Add(-time.Duration(r.RemindAfterDays) * 24 * time.Hour)
+		// Pages by id: an invitation with a use row stays due here (its
+		// row is not changed), so it is passed over, not waited for.
+		after := ""
 		for {
 			n := 0
 			err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				var invs []models.PanelInvitation
-				q := tx.Where("round_id = ? AND used = ? AND mailed_at IS NOT NULL AND member_id IS NOT NULL AND reminders < ? AND last_mailed_at <= ?", r.ID, false, r.MaxReminders, cutoff).
+				q := tx.Where("round_id = ? AND used = ? AND mailed_at IS NOT NULL AND member_id IS NOT NULL AND reminders < ? AND last_mailed_at <= ? AND id > ?", r.ID, false, r.MaxReminders, cutoff, after).
 					Order("id").Limit(200)
 				if err := lockDue(tx, q).Find(&invs).Error; err != nil {
 					return err
 				}
+				ids := make([]string, len(invs))
+				for i, inv := range invs {
+					ids[i] = inv.ID
+				}
+				used, err := s.usedAmong(tx, ids)
+				if err != nil {
+					return err
+				}
+				n = len(invs)
+				if n > 0 {
+					after = invs[n-1].ID
+				}
 				mc := &mailCtx{panels: map[string]*models.Panel{}, surveys: map[string]*models.Survey{sv.ID: sv}}
 				for _, inv := range invs {
+					if used[inv.ID] {
+						continue
+					}
 					next := inv.Reminders + 1
 					// used = FALSE again: whoever answered a moment ago gets no reminder.
 					res := tx.Model(&models.PanelInvitation{}).Where("id = ? AND reminders = ? AND used = ?", inv.ID, inv.Reminders, false).
@@ -317,7 +335,6 @@ func (s *Store) queueReminders(ctx context.Context) error {
 					if err := s.mailInvitation(ctx, tx, mc, inv, "reminder", "remind:"+inv.ID+":"+strconv.Itoa(next)); err != nil {
 						return err
 					}
-					n++
 				}
 				return nil
 			})
@@ -397,10 +414,18 @@ func (s *Store) invitationByToken(ctx context.Context, token, clientIP string) (
 	if err != nil {
 		return nil, err
 	}
-	if inv.Used {
-		return nil, &apperr.Conflict{MessageID: "panels.invitation_used"}
+	if used, err := s.isUsed(ctx, &inv); err != nil || used {
+		return nil, errors.Join(err, usedErr(used))
 	}
 	return &inv, nil
+}
+
+// usedErr is the refusal of a used invitation (nil when it is not used).
+func usedErr(used bool) error {
+	if used {
+		return &apperr.Conflict{MessageID: "panels.invitation_used"}
+	}
+	return nil
 }
 
 // Check finds the survey of an unused invitation link, changing nothing.
@@ -412,8 +437,9 @@ func (s *Store) Check(ctx context.Context, token, clientIP string) (*Invitation,
 	return &Invitation{ID: inv.ID, SurveyID: inv.SurveyID}, nil
 }
 
-// Redeem implements surveys.Invitations: it marks the invitation used, in
-// a transaction of its own, before the response is stored (in another),
+// Redeem implements surveys.Invitations: it marks the invitation used (see
+// uses.go), in a transaction of its own, before the response is stored (in
+// another),
 // and hands over the member's profile values for the response. Marking
 // first means one token gives at most one response: of parallel
 // submissions only one can mark it. Should storing the response fail, Undo
@@ -421,8 +447,8 @@ func (s *Store) Check(ctx context.Context, token, clientIP string) (*Invitation,
 // token, and no response marker is written for it (the single-use token
 // already stops a second answer).
 //
-// For an anonymous survey the invitation keeps only that it was used, not
-// when (used_on stays NULL), and the response gets only as many profile
+// For an anonymous survey the use is a row that names no invitation (the
+// invitation itself does not change), and the response gets only as many profile
 // values as at least KAnonymity active members of the panel share (see
 // shareable), so neither a date nor a rare combination of profile values
 // leads from a response back to the member. An identified survey keeps the
@@ -455,30 +481,36 @@ func (s *Store) Redeem(ctx context.Context, surveyID, token, clientIP string) (*
 			}
 		}
 	}
-	up := map[string]any{"used": true}
+	id := inv.ID
+	red := &surveys.Redemption{Participant: "invitation:" + id, Attributes: attrs}
 	if sv.Anonymous {
-		if attrs, err = s.shareable(ctx, inv.PanelID, fs, attrs); err != nil {
+		if red.Attributes, err = s.shareable(ctx, inv.PanelID, fs, attrs); err != nil {
 			return nil, err
 		}
-	} else {
-		up["used_on"] = s.now().In(s.zone).Format("2006-01-02")
+		use := models.PanelInvitationUse{ID: s.useID(id), RoundID: inv.RoundID}
+		if err := s.db.WithContext(ctx).Create(&use).Error; errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, usedErr(true)
+		} else if err != nil {
+			return nil, err
+		}
+		red.Undo = func(ctx context.Context) error {
+			return s.db.WithContext(ctx).Where("id = ?", use.ID).Delete(&models.PanelInvitationUse{}).Error
+		}
+		return red, nil
 	}
-	res := s.db.WithContext(ctx).Model(&models.PanelInvitation{}).Where("id = ? AND used = ?", inv.ID, false).Updates(up)
+	res := s.db.WithContext(ctx).Model(&models.PanelInvitation{}).Where("id = ? AND used = ?", id, false).
+		Updates(map[string]any{"used": true, "used_on": s.now().In(s.zone).Format("2006-01-02")})
 	if res.Error != nil {
 		return nil, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return nil, &apperr.Conflict{MessageID: "panels.invitation_used"}
+		return nil, usedErr(true)
 	}
-	id := inv.ID
-	return &surveys.Redemption{
-		Participant: "invitation:" + id,
-		Attributes:  attrs,
-		Undo: func(ctx context.Context) error {
-			return s.db.WithContext(ctx).Model(&models.PanelInvitation{}).Where("id = ?", id).
-				Updates(map[string]any{"used": false, "used_on": nil}).Error
-		},
-	}, nil
+	red.Undo = func(ctx context.Context) error {
+		return s.db.WithContext(ctx).Model(&models.PanelInvitation{}).Where("id = ?", id).
+			Updates(map[string]any{"used": false, "used_on": nil}).Error
+	}
+	return red, nil
 }
 
 // KAnonymity is the least number of active members of a panel who must

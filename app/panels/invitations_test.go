@@ -90,9 +90,22 @@ func TestInvitationsAnsweredByTokenOnce(t *testing.T) {
 				t.Fatalf("response column %s links to the member: %s", k, s)
 			}
 		}
-		// The invitation records that it was used, not when (the survey is anonymous).
-		if count(e, "panel_invitations", "member_id = ? AND used = ? AND used_on IS NULL", members[0], true) != 1 {
-			t.Fatal("the invitation is not marked used, or keeps a date")
+		// The survey is anonymous: the invitation row does not change; the
+		// use is a row of its own that names no invitation or member.
+		if count(e, "panel_invitations", "member_id = ? AND (used = ? OR used_on IS NOT NULL)", members[0], true) != 0 {
+			t.Fatal("the invitation row records the use")
+		}
+		if n := usesOf(e, sv); n != 1 {
+			t.Fatalf("%d use rows", n)
+		}
+		var inv models.PanelInvitation
+		e.DB.Where("member_id = ? AND survey_id = ?", members[0], sv).Take(&inv)
+		var use map[string]any
+		e.DB.Table("panel_invitation_uses").Take(&use)
+		for k, v := range use {
+			if s := fmt.Sprint(v); strings.Contains(s, inv.ID) || strings.Contains(s, members[0]) || strings.Contains(s, inv.TokenHash) {
+				t.Fatalf("use column %s names the invitation: %s", k, s)
+			}
 		}
 		// No response marker ties the response to the invitation, although
 		// the survey takes one response per person.
@@ -195,6 +208,7 @@ func TestInvitationsAnsweredByTokenOnce(t *testing.T) {
 
 		// Leaving keeps the response, drops the member from the invitation.
 		var before int64 = count(e, "responses", "survey_id = ?", sv)
+		usesBefore := usesOf(e, sv)
 		mem, err := e.Srv.Panels().MemberByToken(t.Context(), e.Srv.Panels().MemberToken(members[0]), "test")
 		if err != nil {
 			t.Fatal(err)
@@ -205,9 +219,10 @@ func TestInvitationsAnsweredByTokenOnce(t *testing.T) {
 		if count(e, "responses", "survey_id = ?", sv) != before || count(e, "response_attributes", "response_id = ?", r.ID) != 3 {
 			t.Fatal("leaving deleted responses")
 		}
-		if count(e, "panel_invitations", "survey_id = ? AND member_id IS NULL AND used = ?", sv, true) != 1 {
-			t.Fatal("the invitation of the member who left should stay, without the member")
+		if count(e, "panel_invitations", "survey_id = ? AND member_id IS NULL", sv) != 1 || usesOf(e, sv) != usesBefore {
+			t.Fatal("the invitation of the member who left should stay, used, without the member")
 		}
+		webtest.Contains(t, staffPage.Get("/staff/panels/"+id+"?lang=en"), "response rate 50.0 %")
 	})
 }
 
@@ -381,8 +396,8 @@ func TestAnonymousProfilesAreKAnonymous(t *testing.T) {
 				t.Errorf("member %s: profile values %v, want %v", who, got, want)
 			}
 		}
-		if n := count(e, "panel_invitations", "survey_id = ? AND used = ?", sv, true); n != 4 {
-			t.Fatalf("%d invitations marked used", n)
+		if n := usesOf(e, sv); n != 4 {
+			t.Fatalf("%d invitations used", n)
 		}
 		if n := count(e, "panel_invitations", "survey_id = ? AND used_on IS NOT NULL", sv); n != 0 {
 			t.Fatalf("%d invitations to an anonymous survey keep the date of use", n)
@@ -415,7 +430,7 @@ func TestBadAnswersKeepTheInvitation(t *testing.T) {
 		if a.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("bad answer: %d %s", a.Status, a.Body)
 		}
-		if n := count(e, "panel_invitations", "member_id = ? AND used = ?", m, true); n != 0 {
+		if n := count(e, "panel_invitations", "member_id = ? AND used = ?", m, true) + usesOf(e, sv); n != 0 {
 			t.Fatal("a refused answer used up the invitation")
 		}
 		if a := e.Browser().PostJSON("/api/v1/surveys/"+sv+"/responses", `{"answers": {"active": "yes"}, "token": "`+tok+`"}`); a.Status != http.StatusCreated {

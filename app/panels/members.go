@@ -290,18 +290,27 @@ func (s *Store) MemberData(ctx context.Context, m *Member, lang string) (*Member
 		d.Profile = append(d.Profile, pv)
 	}
 	var rows []struct {
+		ID        string
 		Title     models.Text
 		MailedAt  *time.Time
 		Reminders int
 		Used      bool
 	}
-	err := s.db.WithContext(ctx).Table("panel_invitations i").Select("s.title AS title, i.mailed_at AS mailed_at, i.reminders AS reminders, i.used AS used").
+	err := s.db.WithContext(ctx).Table("panel_invitations i").Select("i.id AS id, s.title AS title, i.mailed_at AS mailed_at, i.reminders AS reminders, i.used AS used").
 		Joins("JOIN surveys s ON s.id = i.survey_id").Where("i.member_id = ?", m.ID).Order("i.created_at, i.id").Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	used, err := s.usedAmong(s.db.WithContext(ctx), ids)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
-		d.Invitations = append(d.Invitations, InvitationData{Survey: r.Title.In(lang), MailedAt: r.MailedAt, Reminders: r.Reminders, Used: r.Used})
+		d.Invitations = append(d.Invitations, InvitationData{Survey: r.Title.In(lang), MailedAt: r.MailedAt, Reminders: r.Reminders, Used: r.Used || used[r.ID]})
 	}
 	return d, nil
 }

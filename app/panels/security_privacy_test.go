@@ -123,6 +123,23 @@ func TestAnonymousPanelResponsesCannotBeLinked(t *testing.T) {
 			t.Fatal("members")
 		}
 
+		// The invitation rows, and on PostgreSQL the transaction that last
+		// wrote each, before any is used: answering must not touch them
+		// (a write in the transaction beside the response's would pair the
+		// member's invitation with the response by transaction id and row order).
+		invitationRows := func() string {
+			q := "SELECT id, used, used_on, reminders FROM panel_invitations WHERE survey_id = ? ORDER BY id"
+			if e.DB.Dialector.Name() == "postgres" {
+				q = "SELECT id, used, used_on, reminders, xmin::text AS xmin FROM panel_invitations WHERE survey_id = ? ORDER BY id"
+			}
+			var rows []map[string]any
+			if err := e.DB.Raw(q, sv).Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(rows)
+		}
+		untouched := invitationRows()
+
 		// Use the tokens in a random order, eight at a time, each answer
 		// from its own browser; k counts the tokens as they are used.
 		rng := rand.New(rand.NewSource(1))
@@ -173,6 +190,9 @@ func TestAnonymousPanelResponsesCannotBeLinked(t *testing.T) {
 			t.Fatal(f)
 		}
 		t.Logf("%d responses in %v", n, time.Since(start).Round(time.Millisecond))
+		if invitationRows() != untouched {
+			t.Error("answering through the tokens wrote to the invitation rows")
+		}
 
 		// The schema: no column that could name a person or a request.
 		identifying := regexp.MustCompile(`(?i)member|token|session|(^|_)ip($|_)|addr|email|invit|participant|user|account|agent|cookie`)

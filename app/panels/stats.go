@@ -157,6 +157,16 @@ func (s *Store) Stats(ctx context.Context, panelID string) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
+	usesPer, usesByValue, err := s.anonymousUses(ctx, panelID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range per {
+		per[i].Responded += usesPer[per[i].SurveyID]
+	}
+	for i, x := range strata {
+		strata[i].Responded += usesByValue[[3]string{x.SurveyID, x.Field, x.Value}]
+	}
 	order := map[string]int{}
 	for i, f := range fs {
 		for j, c := range f.Choices {

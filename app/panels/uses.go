@@ -1,0 +1,143 @@
+package panels
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"gorm.io/gorm"
+
+	"github.com/inspraak/inspraak/models"
+)
+
+// An invitation has been used when its used flag is set (identified
+// surveys, where the response names the invitation anyway, and the demo's
+// data) or when a use row exists for it (anonymous surveys). The use row is
+// written in the transaction just before the response's, so it must not
+// name the invitation: its id is an HMAC of the invitation id with the
+// panel key, which the database does not hold. Nothing else of the
+// invitation changes when it is used, so neither its transaction id nor
+// its place in the table follows the order of the answers.
+
+// useID is the id of the use row of an invitation.
+func (s *Store) useID(invitationID string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("use:" + invitationID))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// usedAmong tells which of a few invitations have a use row.
+func (s *Store) usedAmong(db *gorm.DB, invitationIDs []string) (map[string]bool, error) {
+	used := map[string]bool{}
+	byUse := make(map[string]string, len(invitationIDs))
+	for _, inv := range invitationIDs {
+		byUse[s.useID(inv)] = inv
+	}
+	for start := 0; start < len(invitationIDs); start += 500 {
+		keys := make([]string, 0, 500)
+		for _, inv := range invitationIDs[start:min(start+500, len(invitationIDs))] {
+			keys = append(keys, s.useID(inv))
+		}
+		var found []string
+		if err := db.Model(&models.PanelInvitationUse{}).Where("id IN ?", keys).Pluck("id", &found).Error; err != nil {
+			return nil, err
+		}
+		for _, id := range found {
+			used[byUse[id]] = true
+		}
+	}
+	return used, nil
+}
+
+// usedInRounds tells which invitations of rounds have a use row: the
+// rounds' use rows are read once and the invitations' use ids computed
+// here (for figures over whole rounds).
+func (s *Store) usedInRounds(db *gorm.DB, roundIDs []string, invitationIDs []string) (map[string]bool, error) {
+	used := map[string]bool{}
+	if len(roundIDs) == 0 || len(invitationIDs) == 0 {
+		return used, nil
+	}
+	var ids []string
+	if err := db.Model(&models.PanelInvitationUse{}).Where("round_id IN ?", roundIDs).Pluck("id", &ids).Error; err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	for _, inv := range invitationIDs {
+		if len(set) > 0 && set[s.useID(inv)] {
+			used[inv] = true
+		}
+	}
+	return used, nil
+}
+
+// isUsed tells whether one invitation has been used.
+func (s *Store) isUsed(ctx context.Context, inv *models.PanelInvitation) (bool, error) {
+	if inv.Used {
+		return true, nil
+	}
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.PanelInvitationUse{}).Where("id = ?", s.useID(inv.ID)).Count(&n).Error
+	return n > 0, err
+}
+
+// anonymousUses counts, for a panel's surveys, the invitations used through
+// use rows: per survey, and per survey and profile value of the members.
+func (s *Store) anonymousUses(ctx context.Context, panelID string) (perSurvey map[string]int64, perValue map[[3]string]int64, err error) {
+	db := s.db.WithContext(ctx)
+	perSurvey, perValue = map[string]int64{}, map[[3]string]int64{}
+	var counts []struct {
+		RoundID, SurveyID string
+		N                 int64
+	}
+	err = db.Table("panel_invitation_uses u").Select("u.round_id AS round_id, r.survey_id AS survey_id, COUNT(*) AS n").
+		Joins("JOIN panel_invitation_rounds r ON r.id = u.round_id").
+		Where("r.panel_id = ?", panelID).Group("u.round_id, r.survey_id").Scan(&counts).Error
+	if err != nil || len(counts) == 0 {
+		return perSurvey, perValue, err
+	}
+	rounds := make([]string, len(counts))
+	for i, c := range counts {
+		rounds[i] = c.RoundID
+		perSurvey[c.SurveyID] += c.N // members who left included
+	}
+	var invs []struct{ ID, MemberID, SurveyID string }
+	if err := db.Model(&models.PanelInvitation{}).Select("id, member_id, survey_id").
+		Where("round_id IN ? AND member_id IS NOT NULL", rounds).Scan(&invs).Error; err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, len(invs))
+	for i, inv := range invs {
+		ids[i] = inv.ID
+	}
+	used, err := s.usedInRounds(db, rounds, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	surveysOf := map[string][]string{} // member -> surveys answered
+	var members []string
+	for _, inv := range invs {
+		if !used[inv.ID] {
+			continue
+		}
+		if surveysOf[inv.MemberID] == nil {
+			members = append(members, inv.MemberID)
+		}
+		surveysOf[inv.MemberID] = append(surveysOf[inv.MemberID], inv.SurveyID)
+	}
+	for start := 0; start < len(members); start += 1000 {
+		var rows []models.PanelMemberProfile
+		if err := db.Where("member_id IN ?", members[start:min(start+1000, len(members))]).Find(&rows).Error; err != nil {
+			return nil, nil, err
+		}
+		for _, r := range rows {
+			for _, sv := range surveysOf[r.MemberID] {
+				perValue[[3]string{sv, r.Field, r.Value}]++
+			}
+		}
+	}
+	return perSurvey, perValue, nil
+}
