@@ -77,8 +77,9 @@ type PanelInvitation struct {
 // PanelInvitationUse records that an invitation to an anonymous survey was
 // used. ID is an HMAC of the invitation id with a key outside the database.
 type PanelInvitationUse struct {
-	ID      string `gorm:"primaryKey"`
-	RoundID string
+	ID       string `gorm:"primaryKey"`
+	PanelID  string
+	SurveyID string
 }
 
 // PanelRateLimit counts hits of one key in a fixed window.

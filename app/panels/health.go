@@ -55,9 +55,11 @@ func (s *Store) PanelHealth(ctx context.Context, since time.Time, limit int) ([]
 		PanelID string
 		N       int64
 	}
-	err = db.Table("panel_invitation_uses u").Select("r.panel_id AS panel_id, COUNT(*) AS n").
-		Joins("JOIN panel_invitation_rounds r ON r.id = u.round_id").
-		Where("r.panel_id IN ? AND r.created_at >= ?", ids, since.UTC()).Group("r.panel_id").Scan(&uses).Error
+	// They are counted for the surveys the panel was invited to in the
+	// period (a use row keeps no time).
+	err = db.Model(&models.PanelInvitationUse{}).Select("panel_id, COUNT(*) AS n").
+		Where("panel_id IN ? AND EXISTS (SELECT 1 FROM panel_invitation_rounds r WHERE r.panel_id = panel_invitation_uses.panel_id AND r.survey_id = panel_invitation_uses.survey_id AND r.created_at >= ?)", ids, since.UTC()).
+		Group("panel_id").Scan(&uses).Error
 	if err != nil {
 		return nil, 0, err
 	}

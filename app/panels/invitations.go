@@ -293,33 +293,50 @@ func (s *Store) queueReminders(ctx context.Context) error {
 			continue
 		}
 		cutoff := now.Add(-time.Duration(r.RemindAfterDays) * 24 * time.Hour)
-		// Pages by id: an invitation with a use row stays due here (its
-		// row is not changed), so it is passed over, not waited for.
+		// An invitation used through a use row (uses.go) keeps matching the
+		// query, its row unchanged: candidates are read by id without a
+		// lock, those used are passed over, and only the rest are locked.
+		used, err := s.useSet(s.db.WithContext(ctx), r.PanelID, r.SurveyID)
+		if err != nil {
+			return err
+		}
 		after := ""
 		for {
-			n := 0
-			err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var due []string
+			err := s.db.WithContext(ctx).Model(&models.PanelInvitation{}).
+				Where("round_id = ? AND used = ? AND mailed_at IS NOT NULL AND member_id IS NOT NULL AND reminders < ? AND last_mailed_at <= ? AND id > ?", r.ID, false, r.MaxReminders, cutoff, after).
+				Order("id").Limit(200).Pluck("id", &due).Error
+			if err != nil {
+				return err
+			}
+			n := len(due)
+			if n == 0 {
+				break
+			}
+			after = due[n-1]
+			var todo []string
+			for _, id := range due {
+				if !used[s.useID(id)] {
+					todo = append(todo, id)
+				}
+			}
+			if len(todo) == 0 {
+				continue
+			}
+			err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				var invs []models.PanelInvitation
-				q := tx.Where("round_id = ? AND used = ? AND mailed_at IS NOT NULL AND member_id IS NOT NULL AND reminders < ? AND last_mailed_at <= ? AND id > ?", r.ID, false, r.MaxReminders, cutoff, after).
-					Order("id").Limit(200)
+				q := tx.Where("id IN ? AND used = ? AND reminders < ? AND last_mailed_at <= ?", todo, false, r.MaxReminders, cutoff).Order("id")
 				if err := lockDue(tx, q).Find(&invs).Error; err != nil {
 					return err
 				}
-				ids := make([]string, len(invs))
-				for i, inv := range invs {
-					ids[i] = inv.ID
-				}
-				used, err := s.usedAmong(tx, ids)
-				if err != nil {
-					return err
-				}
-				n = len(invs)
-				if n > 0 {
-					after = invs[n-1].ID
-				}
 				mc := &mailCtx{panels: map[string]*models.Panel{}, surveys: map[string]*models.Survey{sv.ID: sv}}
 				for _, inv := range invs {
-					if used[inv.ID] {
+					// Answered a moment ago (after the use ids were read)?
+					answered, err := s.isUsed(tx, &inv)
+					if err != nil {
+						return err
+					}
+					if answered {
 						continue
 					}
 					next := inv.Reminders + 1
@@ -340,9 +357,6 @@ func (s *Store) queueReminders(ctx context.Context) error {
 			})
 			if err != nil {
 				return err
-			}
-			if n == 0 {
-				break
 			}
 		}
 	}
@@ -414,7 +428,7 @@ func (s *Store) invitationByToken(ctx context.Context, token, clientIP string) (
 	if err != nil {
 		return nil, err
 	}
-	if used, err := s.isUsed(ctx, &inv); err != nil || used {
+	if used, err := s.isUsed(s.db.WithContext(ctx), &inv); err != nil || used {
 		return nil, errors.Join(err, usedErr(used))
 	}
 	return &inv, nil
@@ -482,12 +496,12 @@ func (s *Store) Redeem(ctx context.Context, surveyID, token, clientIP string) (*
 		}
 	}
 	id := inv.ID
-	red := &surveys.Redemption{Participant: "invitation:" + id, Attributes: attrs}
+	red := &surveys.Redemption{Participant: "invitation:" + id, Attributes: attrs, Anonymous: sv.Anonymous}
 	if sv.Anonymous {
 		if red.Attributes, err = s.shareable(ctx, inv.PanelID, fs, attrs); err != nil {
 			return nil, err
 		}
-		use := models.PanelInvitationUse{ID: s.useID(id), RoundID: inv.RoundID}
+		use := models.PanelInvitationUse{ID: s.useID(id), PanelID: inv.PanelID, SurveyID: inv.SurveyID}
 		if err := s.db.WithContext(ctx).Create(&use).Error; errors.Is(err, gorm.ErrDuplicatedKey) {
 			return nil, usedErr(true)
 		} else if err != nil {

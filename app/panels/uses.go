@@ -50,37 +50,26 @@ func (s *Store) usedAmong(db *gorm.DB, invitationIDs []string) (map[string]bool,
 	return used, nil
 }
 
-// usedInRounds tells which invitations of rounds have a use row: the
-// rounds' use rows are read once and the invitations' use ids computed
-// here (for figures over whole rounds).
-func (s *Store) usedInRounds(db *gorm.DB, roundIDs []string, invitationIDs []string) (map[string]bool, error) {
-	used := map[string]bool{}
-	if len(roundIDs) == 0 || len(invitationIDs) == 0 {
-		return used, nil
-	}
+// useSet is the set of use ids of a panel's invitations to a survey.
+func (s *Store) useSet(db *gorm.DB, panelID, surveyID string) (map[string]bool, error) {
 	var ids []string
-	if err := db.Model(&models.PanelInvitationUse{}).Where("round_id IN ?", roundIDs).Pluck("id", &ids).Error; err != nil {
+	if err := db.Model(&models.PanelInvitationUse{}).Where("panel_id = ? AND survey_id = ?", panelID, surveyID).Pluck("id", &ids).Error; err != nil {
 		return nil, err
 	}
 	set := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		set[id] = true
 	}
-	for _, inv := range invitationIDs {
-		if len(set) > 0 && set[s.useID(inv)] {
-			used[inv] = true
-		}
-	}
-	return used, nil
+	return set, nil
 }
 
 // isUsed tells whether one invitation has been used.
-func (s *Store) isUsed(ctx context.Context, inv *models.PanelInvitation) (bool, error) {
+func (s *Store) isUsed(db *gorm.DB, inv *models.PanelInvitation) (bool, error) {
 	if inv.Used {
 		return true, nil
 	}
 	var n int64
-	err := s.db.WithContext(ctx).Model(&models.PanelInvitationUse{}).Where("id = ?", s.useID(inv.ID)).Count(&n).Error
+	err := db.Model(&models.PanelInvitationUse{}).Where("id = ?", s.useID(inv.ID)).Count(&n).Error
 	return n > 0, err
 }
 
@@ -90,43 +79,36 @@ func (s *Store) anonymousUses(ctx context.Context, panelID string) (perSurvey ma
 	db := s.db.WithContext(ctx)
 	perSurvey, perValue = map[string]int64{}, map[[3]string]int64{}
 	var counts []struct {
-		RoundID, SurveyID string
-		N                 int64
+		SurveyID string
+		N        int64
 	}
-	err = db.Table("panel_invitation_uses u").Select("u.round_id AS round_id, r.survey_id AS survey_id, COUNT(*) AS n").
-		Joins("JOIN panel_invitation_rounds r ON r.id = u.round_id").
-		Where("r.panel_id = ?", panelID).Group("u.round_id, r.survey_id").Scan(&counts).Error
-	if err != nil || len(counts) == 0 {
-		return perSurvey, perValue, err
-	}
-	rounds := make([]string, len(counts))
-	for i, c := range counts {
-		rounds[i] = c.RoundID
-		perSurvey[c.SurveyID] += c.N // members who left included
-	}
-	var invs []struct{ ID, MemberID, SurveyID string }
-	if err := db.Model(&models.PanelInvitation{}).Select("id, member_id, survey_id").
-		Where("round_id IN ? AND member_id IS NOT NULL", rounds).Scan(&invs).Error; err != nil {
-		return nil, nil, err
-	}
-	ids := make([]string, len(invs))
-	for i, inv := range invs {
-		ids[i] = inv.ID
-	}
-	used, err := s.usedInRounds(db, rounds, ids)
+	err = db.Model(&models.PanelInvitationUse{}).Select("survey_id, COUNT(*) AS n").
+		Where("panel_id = ?", panelID).Group("survey_id").Scan(&counts).Error
 	if err != nil {
 		return nil, nil, err
 	}
 	surveysOf := map[string][]string{} // member -> surveys answered
 	var members []string
-	for _, inv := range invs {
-		if !used[inv.ID] {
-			continue
+	for _, c := range counts {
+		perSurvey[c.SurveyID] = c.N // members who left included
+		set, err := s.useSet(db, panelID, c.SurveyID)
+		if err != nil {
+			return nil, nil, err
 		}
-		if surveysOf[inv.MemberID] == nil {
-			members = append(members, inv.MemberID)
+		var invs []struct{ ID, MemberID string }
+		if err := db.Model(&models.PanelInvitation{}).Select("id, member_id").
+			Where("panel_id = ? AND survey_id = ? AND member_id IS NOT NULL", panelID, c.SurveyID).Scan(&invs).Error; err != nil {
+			return nil, nil, err
 		}
-		surveysOf[inv.MemberID] = append(surveysOf[inv.MemberID], inv.SurveyID)
+		for _, inv := range invs {
+			if !set[s.useID(inv.ID)] {
+				continue
+			}
+			if surveysOf[inv.MemberID] == nil {
+				members = append(members, inv.MemberID)
+			}
+			surveysOf[inv.MemberID] = append(surveysOf[inv.MemberID], c.SurveyID)
+		}
 	}
 	for start := 0; start < len(members); start += 1000 {
 		var rows []models.PanelMemberProfile

@@ -24,7 +24,10 @@ type Invitations interface {
 type Redemption struct {
 	Participant string
 	Attributes  map[string]string
-	Undo        func(context.Context) error
+	// Anonymous is whether the survey was anonymous when the invitation
+	// was used: the attributes and what was written depend on it.
+	Anonymous bool
+	Undo      func(context.Context) error
 }
 
 // InvitationKey is the session key under which an invitation link's token
@@ -64,6 +67,7 @@ func (h *Handlers) submit(ctx context.Context, sv *models.Survey, sub Submission
 		return "", err
 	}
 	sub.Participant, sub.Attributes, sub.Channel, sub.SkipMarker = r.Participant, r.Attributes, "panel", true
+	sub.Anonymous = &r.Anonymous
 	id, err := h.store.Submit(ctx, sv, sub)
 	if err != nil {
 		if uerr := r.Undo(context.WithoutCancel(ctx)); uerr != nil {

@@ -412,6 +412,10 @@ type Submission struct {
 	// marker would tie the response to the invitation. Only the invitation
 	// path sets it.
 	SkipMarker bool
+	// Anonymous, when set, is what the survey's anonymity must still be
+	// (an invitation was used under it); a change meanwhile refuses the
+	// response.
+	Anonymous *bool
 }
 
 // Submit validates and stores a response, its answers and (unless the
@@ -437,6 +441,9 @@ func (s *Store) submit(ctx context.Context, sv *models.Survey, sub Submission) (
 	now := s.now()
 	if !Accepting(sv, now) {
 		return "", &apperr.Conflict{MessageID: "survey.closed"}
+	}
+	if sub.Anonymous != nil && *sub.Anonymous != sv.Anonymous {
+		return "", apperr.ErrConflict
 	}
 	def, err := s.Definition(sv)
 	if err != nil {

@@ -53,5 +53,12 @@ func TestSubmitSeesChangesMadeMeanwhile(t *testing.T) {
 		if r.ParticipantID != nil || r.SubmittedAt != nil {
 			t.Fatalf("stored under the old, identified settings: %+v", r)
 		}
+		// An invitation used while the survey was identified (its profile
+		// values all taken, its date kept) gives no response once the survey
+		// is anonymous: the invitation path undoes the use on this refusal.
+		identified := false
+		if _, err := s.Submit(ctx, stale2, Submission{Answers: answers, Participant: "invitation:x", SkipMarker: true, Anonymous: &identified}); !errors.Is(err, apperr.ErrConflict) {
+			t.Fatalf("response through an invitation used under other settings: %v", err)
+		}
 	})
 }

@@ -207,7 +207,7 @@ func run(ctx context.Context, database string, n int, keep bool) error {
 	gdb.Model(&models.Response{}).Where("survey_id = ?", sv.ID).Count(&stored)
 	gdb.Model(&models.PanelInvitation{}).Where("survey_id = ? AND used", sv.ID).Count(&used)
 	var uses int64 // an anonymous survey's invitations are used through rows of their own
-	gdb.Table("panel_invitation_uses u").Joins("JOIN panel_invitation_rounds r ON r.id = u.round_id").Where("r.survey_id = ?", sv.ID).Count(&uses)
+	gdb.Model(&models.PanelInvitationUse{}).Where("survey_id = ?", sv.ID).Count(&uses)
 	used += uses
 	var rows []models.Answer
 	if err := gdb.Where("survey_id = ?", sv.ID).Find(&rows).Error; err != nil {
