@@ -25,12 +25,13 @@ func TestValidation(t *testing.T) {
 		"DEFAULT_LANGUAGE": "de", "BASE_URL": "ftp://x", "DATABASE_URL": "mysql://x", "SESSION_SECRET": "short",
 		"SESSION_IDLE_TIMEOUT": "soon", "DB_MAX_OPEN_CONNS": "-1", "TRUSTED_PROXIES": "10.0.0.0/8, nonsense",
 		"LOG_FORMAT": "xml", "TIMEZONE": "Mars/Base", "DEMO_ON_EMPTY": "maybe", "CITIZEN_IDLE_TIMEOUT": "-1h",
+		"RESULTS_CONCURRENCY": "0",
 	}))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
 	for _, name := range []string{"DEFAULT_LANGUAGE", "BASE_URL", "DATABASE_URL", "SESSION_SECRET", "SESSION_IDLE_TIMEOUT",
-		"DB_MAX_OPEN_CONNS", "TRUSTED_PROXIES", "LOG_FORMAT", "TIMEZONE", "DEMO_ON_EMPTY", "CITIZEN_IDLE_TIMEOUT"} {
+		"DB_MAX_OPEN_CONNS", "TRUSTED_PROXIES", "LOG_FORMAT", "TIMEZONE", "DEMO_ON_EMPTY", "CITIZEN_IDLE_TIMEOUT", "RESULTS_CONCURRENCY"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("no message about %s in %v", name, err)
 		}
@@ -45,7 +46,7 @@ func TestProductionSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Postgres() || !c.SecureCookies() || c.BaseURL != "https://inspraak.kk.dk" || len(c.TrustedProxies) != 2 || c.DemoOnEmpty {
+	if !c.Postgres() || !c.SecureCookies() || c.BaseURL != "https://inspraak.kk.dk" || len(c.TrustedProxies) != 2 || c.DemoOnEmpty || c.ResultsConcurrency != 0 {
 		t.Fatalf("%+v", c)
 	}
 }

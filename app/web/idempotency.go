@@ -144,9 +144,14 @@ func (s *Server) idempotentInTx(c *fiber.Ctx, sent string) error {
 	}
 	c.SetUserContext(idem.WithCommit(c.UserContext(), own))
 	err := c.Next()
-	if errors.Is(err, idem.ErrCommitted) {
-		if done, cerr := s.answerCommitted(c, ids); done || cerr != nil {
+	if err != nil {
+		// Another attempt may have committed meanwhile: this one then
+		// failed on the commit row (idem.ErrCommitted) or on what that
+		// attempt used up (its invitation).
+		if done, cerr := s.answerCommitted(c, ids); done {
 			return cerr
+		} else if cerr != nil {
+			s.log.Warn("look up idempotent commit", "id", requestID(c), "err", cerr)
 		}
 	}
 	return err
@@ -183,8 +188,9 @@ func (s *Server) idemLease() time.Duration {
 	return s.cfg.RequestTimeout + 10*time.Second
 }
 
-// leaseEnd is when prev's attempt loses its key; rows from before leases
-// hold it for one lease from their creation.
+// leaseEnd is when prev's attempt loses its key; a row without a lease
+// (written by an older instance during a rolling deploy) holds it for one
+// lease from its creation.
 func leaseEnd(prev models.IdempotencyKey, lease time.Duration) time.Time {
 	if prev.LeaseUntil != nil {
 		return *prev.LeaseUntil
