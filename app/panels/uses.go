@@ -30,17 +30,15 @@ func (s *Store) useID(invitationID string) string {
 // usedAmong tells which of a few invitations have a use row.
 func (s *Store) usedAmong(db *gorm.DB, invitationIDs []string) (map[string]bool, error) {
 	used := map[string]bool{}
+	uses := make([]string, len(invitationIDs))
 	byUse := make(map[string]string, len(invitationIDs))
-	for _, inv := range invitationIDs {
-		byUse[s.useID(inv)] = inv
+	for i, inv := range invitationIDs {
+		uses[i] = s.useID(inv)
+		byUse[uses[i]] = inv
 	}
-	for start := 0; start < len(invitationIDs); start += 500 {
-		keys := make([]string, 0, 500)
-		for _, inv := range invitationIDs[start:min(start+500, len(invitationIDs))] {
-			keys = append(keys, s.useID(inv))
-		}
+	for start := 0; start < len(uses); start += 500 {
 		var found []string
-		if err := db.Model(&models.PanelInvitationUse{}).Where("id IN ?", keys).Pluck("id", &found).Error; err != nil {
+		if err := db.Model(&models.PanelInvitationUse{}).Where("id IN ?", uses[start:min(start+500, len(uses))]).Pluck("id", &found).Error; err != nil {
 			return nil, err
 		}
 		for _, id := range found {
