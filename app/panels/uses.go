@@ -86,7 +86,6 @@ func (s *Store) anonymousUses(ctx context.Context, panelID string) (perSurvey ma
 		return nil, nil, err
 	}
 	surveysOf := map[string][]string{} // member -> surveys answered
-	var members []string
 	for _, c := range counts {
 		perSurvey[c.SurveyID] = c.N // members who left included
 		set, err := s.useSet(db, panelID, c.SurveyID)
@@ -102,21 +101,19 @@ func (s *Store) anonymousUses(ctx context.Context, panelID string) (perSurvey ma
 			if !set[s.useID(inv.ID)] {
 				continue
 			}
-			if surveysOf[inv.MemberID] == nil {
-				members = append(members, inv.MemberID)
-			}
 			surveysOf[inv.MemberID] = append(surveysOf[inv.MemberID], c.SurveyID)
 		}
 	}
-	for start := 0; start < len(members); start += 1000 {
-		var rows []models.PanelMemberProfile
-		if err := db.Where("member_id IN ?", members[start:min(start+1000, len(members))]).Find(&rows).Error; err != nil {
-			return nil, nil, err
-		}
-		for _, r := range rows {
-			for _, sv := range surveysOf[r.MemberID] {
-				perValue[[3]string{sv, r.Field, r.Value}]++
-			}
+	if len(surveysOf) == 0 {
+		return perSurvey, perValue, nil
+	}
+	var rows []struct{ MemberID, Field, Value string }
+	if err := db.Model(&models.PanelMemberProfile{}).Select("member_id, field, value").Where("panel_id = ?", panelID).Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rows {
+		for _, sv := range surveysOf[r.MemberID] {
+			perValue[[3]string{sv, r.Field, r.Value}]++
 		}
 	}
 	return perSurvey, perValue, nil
