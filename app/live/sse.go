@@ -92,7 +92,7 @@ func (h *Hub) Serve(c *fiber.Ctx, streamName string, o SSE) error {
 		// two heartbeats. The server has no WriteTimeout, which would cut
 		// every stream after a fixed time, healthy or not.
 		w := deadlineWriter{Writer: bw, conn: conn, within: 2 * hb}
-		defer w.done()
+		defer w.extend()
 		if o.Retry > 0 {
 			w.WriteString("retry: " + strconv.FormatInt(o.Retry.Milliseconds(), 10) + "\n\n")
 		}
@@ -230,16 +230,15 @@ type deadlineWriter struct {
 }
 
 func (w deadlineWriter) Flush() error {
-	if w.conn != nil {
-		_ = w.conn.SetWriteDeadline(time.Now().Add(w.within))
-	}
+	w.extend()
 	return w.Writer.Flush()
 }
 
-// done gives the last bytes (still on their way through fasthttp's pipe
-// when the writer returns) the same time as any other write; the
-// connection is closed after the stream, so no deadline outlives it.
-func (w deadlineWriter) done() {
+// extend gives the bytes written so far their time to leave. Deferred when
+// the writer returns, it covers the last ones (still on their way through
+// fasthttp's pipe); the connection is closed after the stream, so no
+// deadline outlives it.
+func (w deadlineWriter) extend() {
 	if w.conn != nil {
 		_ = w.conn.SetWriteDeadline(time.Now().Add(w.within))
 	}
